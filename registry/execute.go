@@ -118,12 +118,18 @@ func (r *Registry) acquire(ctx context.Context, e *entry) (func(), error) {
 			return nil, context.Cause(ctx)
 		}
 	}
-	return func() {
+	release := func() {
 		if r.global != nil {
 			<-r.global
 		}
 		if e.sem != nil {
 			<-e.sem
 		}
-	}, nil
+	}
+	// A slot and the end of ctx may be ready together; never start then.
+	if ctx.Err() != nil {
+		release()
+		return nil, context.Cause(ctx)
+	}
+	return release, nil
 }

@@ -18,7 +18,9 @@ type InitError struct {
 	Err error
 }
 
-func (e *InitError) Error() string { return fmt.Sprintf("registry: initialize %q: %v", e.ToolID, e.Err) }
+func (e *InitError) Error() string {
+	return fmt.Sprintf("registry: initialize %q: %v", e.ToolID, e.Err)
+}
 
 // Unwrap returns the tool's error.
 func (e *InitError) Unwrap() error { return e.Err }

@@ -49,13 +49,13 @@ func Failure(id string, err error) Result {
 
 // resultJSON is the wire form of a Result.
 type resultJSON struct {
-	ToolID     string          `json:"tool_id"`
-	Status     Status          `json:"status"`
-	Data       any             `json:"data,omitempty"`
-	Error      *ErrorInfo      `json:"error,omitempty"`
-	DurationMS float64         `json:"duration_ms"`
-	Attempts   int             `json:"attempts,omitempty"`
-	DryRun     bool            `json:"dry_run,omitempty"`
+	ToolID     string     `json:"tool_id"`
+	Status     Status     `json:"status"`
+	Data       any        `json:"data,omitempty"`
+	Error      *ErrorInfo `json:"error,omitempty"`
+	DurationMS float64    `json:"duration_ms"`
+	Attempts   int        `json:"attempts,omitempty"`
+	DryRun     bool       `json:"dry_run,omitempty"`
 }
 
 // ErrorInfo is the structured, model-readable form of a tool error.

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
-	"strconv"
 	"sort"
+	"strconv"
 	"strings"
 
 	invopop "github.com/invopop/jsonschema"

@@ -1,17 +1,10 @@
-// Package langchaintool adapts kgas tools to github.com/tmc/langchaingo.
-//
-// [New] wraps a kgas [tool.Tool] as a langchaingo tools.Tool (JSON text in
-// and out), and [Definition] gives the llms.Tool definition that carries
-// the tool's real parameter schema for llms.WithTools. langchaingo's own
-// functions agent describes every tool as a single "__arg1" string; the
-// adapter accepts that wrapping too, but models given [Definition]s send
-// the real arguments.
 package langchaintool
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/kgas-dev/kgas/tool"
 	"github.com/tmc/langchaingo/llms"
@@ -63,11 +56,7 @@ func (a *Tool) Call(ctx context.Context, input string) (string, error) {
 		if s, ok := r.Data.(string); ok {
 			return s, nil
 		}
-		b, err := json.Marshal(r.Data)
-		if err != nil {
-			return "", err
-		}
-		return string(b), nil
+		return encode(r.Data)
 	}
 	if ctx.Err() != nil && errors.Is(r.Err, ctx.Err()) {
 		return "", r.Err
@@ -75,11 +64,23 @@ func (a *Tool) Call(ctx context.Context, input string) (string, error) {
 	if a.execErrors && tool.KindOf(r.Err) != tool.KindInvalidInput {
 		return "", r.Err
 	}
-	b, err := json.Marshal(map[string]any{"error": tool.Info(r.Err)})
+	out, err := encode(map[string]any{"error": tool.Info(r.Err)})
 	if err != nil {
 		return "", r.Err
 	}
-	return string(b), nil
+	return out, nil
+}
+
+// encode renders v as compact JSON without HTML escaping, so that a model
+// reads "<=" rather than "\u003c=".
+func encode(v any) (string, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 // unwrapArg1 returns the inner text of a {"__arg1": "…"} object.
