@@ -31,8 +31,18 @@ func schemaForType(t reflect.Type) (json.RawMessage, error) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	r := &invopop.Reflector{DoNotReference: true, Anonymous: true}
+	// Inline schemas read best for models; a recursive type cannot be
+	// inlined, so it gets $defs and $ref.
+	r := &invopop.Reflector{DoNotReference: !recursive(t, map[reflect.Type]bool{}), Anonymous: true}
 	s := r.ReflectFromType(t)
+	if def, ok := s.Definitions[strings.TrimPrefix(s.Ref, "#/$defs/")]; ok && s.Ref != "" {
+		// Hoist the root definition so the top level is the object
+		// itself (model APIs want "type":"object" there); $defs stay for
+		// the recursive references.
+		root := *def
+		root.Definitions = s.Definitions
+		s = &root
+	}
 	s.Version = ""
 	s.ID = ""
 	b, err := json.Marshal(s)
@@ -42,6 +52,27 @@ func schemaForType(t reflect.Type) (json.RawMessage, error) {
 	return b, nil
 }
 
+// recursive reports whether t refers to itself through fields, elements
+// or pointers. onPath holds the struct types being visited.
+func recursive(t reflect.Type, onPath map[reflect.Type]bool) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return recursive(t.Elem(), onPath)
+	case reflect.Struct:
+		if onPath[t] {
+			return true
+		}
+		onPath[t] = true
+		defer delete(onPath, t)
+		for i := range t.NumField() {
+			if recursive(t.Field(i).Type, onPath) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // emptyObjectSchema is the schema of a tool that takes no input.
 var emptyObjectSchema = json.RawMessage(`{"type":"object","properties":{},"additionalProperties":false}`)
 
@@ -49,6 +80,7 @@ var emptyObjectSchema = json.RawMessage(`{"type":"object","properties":{},"addit
 // safe for concurrent use.
 type Validator struct {
 	schema *jsonschema.Schema
+	fast   *fastCheck // nil when the schema is outside the fast subset
 }
 
 // NewValidator compiles schema (JSON Schema draft 2020-12 unless the
@@ -67,7 +99,7 @@ func NewValidator(schema json.RawMessage) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tool: schema does not compile: %w", err)
 	}
-	return &Validator{schema: s}, nil
+	return &Validator{schema: s, fast: compileFast(doc)}, nil
 }
 
 // Validate parses input and checks it against the schema. Empty input and
@@ -84,6 +116,9 @@ func (v *Validator) parse(input json.RawMessage) (json.RawMessage, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(input))
 	if err != nil {
 		return nil, &InputError{Violations: []Violation{{Rule: "json", Message: "input is not valid JSON: " + jsonErrorText(err)}}}
+	}
+	if v.fast != nil && v.fast.ok(doc) {
+		return input, nil
 	}
 	if err := v.schema.Validate(doc); err != nil {
 		var ve *jsonschema.ValidationError

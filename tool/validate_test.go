@@ -192,3 +192,25 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+type treeNode struct {
+	Name string     `json:"name"`
+	Kids []treeNode `json:"kids,omitempty"`
+}
+
+func TestRecursiveInputType(t *testing.T) {
+	f, err := tool.New(tool.Metadata{ID: "tree", Description: "d"}, func(_ context.Context, in treeNode) (int, error) {
+		return len(in.Kids), nil
+	})
+	require.NoError(t, err)
+	assert.Contains(t, string(f.InputSchema()), `"$ref"`)
+	r := f.Execute(context.Background(), json.RawMessage(`{"name":"a","kids":[{"name":"b","kids":[{"name":"c"}]}]}`))
+	require.True(t, r.OK(), "%v", r.Err)
+	r = f.Execute(context.Background(), json.RawMessage(`{"name":"a","kids":[{"kids":[{"name":1}]}]}`))
+	var ie *tool.InputError
+	require.ErrorAs(t, r.Err, &ie)
+	assert.Equal(t, []tool.Violation{
+		{Field: "kids[0].kids[0].name", Rule: "type", Message: "must be string, got number"},
+		{Field: "kids[0].name", Rule: "required", Message: "is required"},
+	}, ie.Violations)
+}
