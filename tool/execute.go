@@ -49,6 +49,10 @@ func (f *Func) execute(ctx context.Context, input json.RawMessage) Result {
 	if err != nil {
 		return Failure("", err)
 	}
+	c, err := f.prepare(norm)
+	if err != nil {
+		return Failure("", err)
+	}
 	if IsDryRun(ctx) {
 		return Result{Status: StatusSuccess, DryRun: true}
 	}
@@ -61,16 +65,16 @@ func (f *Func) execute(ctx context.Context, input json.RawMessage) Result {
 			f.sem <- struct{}{}
 			defer func() { <-f.sem }()
 		}
-		data, attempts, err := f.attempts(ctx, norm)
+		data, attempts, err := f.attempts(ctx, c)
 		return outcome(data, attempts, err)
 	}
-	return f.executeBounded(ctx, norm)
+	return f.executeBounded(ctx, c)
 }
 
 // executeBounded runs the function on its own goroutine so that the call
 // returns at the deadline or on cancellation even if the function ignores
 // its context.
-func (f *Func) executeBounded(parent context.Context, input json.RawMessage) Result {
+func (f *Func) executeBounded(parent context.Context, c call) Result {
 	ctx := parent
 	if f.opts.timeout > 0 {
 		var cancel context.CancelFunc
@@ -94,7 +98,7 @@ func (f *Func) executeBounded(parent context.Context, input json.RawMessage) Res
 		if f.sem != nil {
 			defer func() { <-f.sem }()
 		}
-		data, attempts, err := f.attempts(ctx, input)
+		data, attempts, err := f.attempts(ctx, c)
 		ch <- done{data, attempts, err}
 	}()
 	select {
@@ -129,9 +133,9 @@ func outcome(data any, attempts int, err error) Result {
 }
 
 // attempts runs the function, retrying transient errors under WithRetry.
-func (f *Func) attempts(ctx context.Context, input json.RawMessage) (any, int, error) {
+func (f *Func) attempts(ctx context.Context, c call) (any, int, error) {
 	if f.opts.attempts <= 1 {
-		data, err := f.guarded(ctx, input)
+		data, err := f.guarded(ctx, c)
 		return data, 1, err
 	}
 	var (
@@ -145,7 +149,7 @@ func (f *Func) attempts(ctx context.Context, input json.RawMessage) (any, int, e
 	err := retry.Do(ctx, b, func(ctx context.Context) error {
 		n++
 		var err error
-		data, err = f.guarded(ctx, input)
+		data, err = f.guarded(ctx, c)
 		if err != nil && errors.Is(err, ErrTransient) {
 			return retry.RetryableError(err)
 		}
@@ -155,11 +159,11 @@ func (f *Func) attempts(ctx context.Context, input json.RawMessage) (any, int, e
 }
 
 // guarded calls the function once, turning a panic into a *PanicError.
-func (f *Func) guarded(ctx context.Context, input json.RawMessage) (data any, err error) {
+func (f *Func) guarded(ctx context.Context, c call) (data any, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			data, err = nil, &PanicError{ToolID: f.meta.ID, Value: v, Stack: debug.Stack()}
 		}
 	}()
-	return f.run(ctx, input)
+	return c(ctx)
 }

@@ -19,7 +19,7 @@ type Func struct {
 	caps      Capabilities
 	in, out   json.RawMessage
 	validator *Validator
-	run       func(ctx context.Context, input json.RawMessage) (any, error)
+	prepare   func(input json.RawMessage) (call, error)
 	opts      options
 	initFn    func(ctx context.Context, cfg Config) error
 	closeFn   func() error
@@ -64,14 +64,14 @@ func New[In, Out any](meta Metadata, fn func(ctx context.Context, in In) (Out, e
 			return nil, err
 		}
 	}
-	run := func(ctx context.Context, input json.RawMessage) (any, error) {
+	prepare := func(input json.RawMessage) (call, error) {
 		var v In
 		if err := json.Unmarshal(input, &v); err != nil {
 			return nil, &InputError{ToolID: meta.ID, Violations: []Violation{{Rule: "decode", Message: err.Error()}}}
 		}
-		return fn(ctx, v)
+		return func(ctx context.Context) (any, error) { return fn(ctx, v) }, nil
 	}
-	return build(meta, in, out, run, opts)
+	return build(meta, in, out, prepare, opts)
 }
 
 // NewRaw builds a Tool from a function of raw JSON input with a
@@ -84,7 +84,7 @@ func NewRaw(meta Metadata, schema json.RawMessage, fn func(ctx context.Context, 
 	if len(schema) == 0 {
 		schema = emptyObjectSchema
 	}
-	return build(meta, schema, nil, fn, opts)
+	return build(meta, schema, nil, rawCall(fn), opts)
 }
 
 // Must returns t, or panics with err: for tools built at init time, where
@@ -111,7 +111,7 @@ func Wrap(t Tool, opts ...Option) (Tool, error) {
 	}
 	caps := t.Capabilities()
 	opts = append([]Option{WithCapabilities(caps)}, opts...)
-	run := func(ctx context.Context, input json.RawMessage) (any, error) {
+	run := rawCall(func(ctx context.Context, input json.RawMessage) (any, error) {
 		r := t.Execute(ctx, input)
 		if r.Status != StatusSuccess {
 			if r.Err == nil {
@@ -120,7 +120,7 @@ func Wrap(t Tool, opts ...Option) (Tool, error) {
 			return nil, r.Err
 		}
 		return r.Data, nil
-	}
+	})
 	f, err := build(t.Metadata(), t.InputSchema(), t.OutputSchema(), run, opts)
 	if err != nil {
 		return nil, err
@@ -131,7 +131,17 @@ func Wrap(t Tool, opts ...Option) (Tool, error) {
 	return f, nil
 }
 
-func build(meta Metadata, in, out json.RawMessage, run func(context.Context, json.RawMessage) (any, error), opts []Option) (*Func, error) {
+// call is one prepared invocation: the input is already decoded, so the
+// goroutine that runs it does not grow its stack decoding.
+type call func(ctx context.Context) (any, error)
+
+func rawCall(fn func(context.Context, json.RawMessage) (any, error)) func(json.RawMessage) (call, error) {
+	return func(input json.RawMessage) (call, error) {
+		return func(ctx context.Context) (any, error) { return fn(ctx, input) }, nil
+	}
+}
+
+func build(meta Metadata, in, out json.RawMessage, prepare func(json.RawMessage) (call, error), opts []Option) (*Func, error) {
 	if meta.Name == "" {
 		meta.Name = meta.ID
 	}
@@ -154,7 +164,7 @@ func build(meta Metadata, in, out json.RawMessage, run func(context.Context, jso
 	if o.caps != nil {
 		caps = *o.caps
 	}
-	f := &Func{meta: meta, caps: caps, in: in, out: out, validator: v, run: run, opts: o, closeFn: o.closeFn}
+	f := &Func{meta: meta, caps: caps, in: in, out: out, validator: v, prepare: prepare, opts: o, closeFn: o.closeFn}
 	if n := caps.Limit(); n > 0 {
 		f.sem = make(chan struct{}, n)
 	}
