@@ -34,41 +34,21 @@ func (c *Client) admit(parent context.Context, cost int) (adm admission, waited 
 	defer cancel()
 	stop := context.AfterFunc(c.quotaCtx, cancel)
 	defer stop()
-	probe, w, err := c.pause.wait(ctx)
-	waited += w
-	c.throttled(ctx, w, "pause")
-	if err != nil {
-		return adm, waited, c.waitError(ctx, err)
-	}
-	t0 := time.Now()
-	slotWaited, err := c.slots.acquire(ctx)
-	if slotWaited {
-		w = time.Since(t0)
-		waited += w
-		c.throttled(ctx, w, "concurrency")
-	}
-	if err != nil {
-		c.pause.done(probe, false)
-		return adm, waited, c.canceled(ctx)
+	var probe probeTicket
+	for {
+		var held bool
+		probe, held, err = c.pass(ctx, cost, &waited)
+		if err != nil {
+			return adm, waited, err
+		}
+		if held {
+			break
+		}
 	}
 	fail := func(err error) (admission, time.Duration, error) {
 		c.slots.release()
 		c.pause.done(probe, false)
 		return admission{}, waited, err
-	}
-	if c.limiter != nil {
-		var which string
-		if c.rl != nil {
-			w, which, err = c.rl.wait(ctx, cost)
-		} else {
-			w, err = c.limiter.Wait(ctx, cost)
-			which = "limiter"
-		}
-		waited += w
-		c.throttled(ctx, w, which)
-		if err != nil {
-			return fail(c.waitError(ctx, err))
-		}
 	}
 	if q := c.quota.Load(); q != nil {
 		return fail(c.stickyQuota(q, 0))
@@ -83,6 +63,55 @@ func (c *Client) admit(parent context.Context, cost int) (adm admission, waited 
 	c.inflight.Add(1)
 	c.inCost.Add(int64(cost))
 	return admission{probe: probe, verdict: v}, waited, nil
+}
+
+// pass waits for the shared pause, a concurrency slot and the limiter, in
+// that order. held reports that the slot is held and the limiter granted
+// the cost. When a pause began while the caller queued for the slot, the
+// slot is given back (held false, no error) and the caller waits for the
+// pause again; the check comes before the limiter so that no grant is
+// wasted, and a grant is used at once. On error nothing is held.
+func (c *Client) pass(ctx context.Context, cost int, waited *time.Duration) (probe probeTicket, held bool, err error) {
+	probe, w, err := c.pause.wait(ctx)
+	*waited += w
+	c.throttled(ctx, w, "pause")
+	if err != nil {
+		return probe, false, c.waitError(ctx, err)
+	}
+	t0 := time.Now()
+	slotWaited, err := c.slots.acquire(ctx)
+	if slotWaited {
+		w = time.Since(t0)
+		*waited += w
+		c.throttled(ctx, w, "concurrency")
+	}
+	if err != nil {
+		c.pause.done(probe, false)
+		return probe, false, c.canceled(ctx)
+	}
+	if c.pause.closedTo(probe) {
+		// A 429 arrived while we queued for the slot: back to the pause.
+		c.slots.release()
+		c.pause.done(probe, false)
+		return probe, false, nil
+	}
+	if c.limiter != nil {
+		var which string
+		if c.rl != nil {
+			w, which, err = c.rl.wait(ctx, cost)
+		} else {
+			w, err = c.limiter.Wait(ctx, cost)
+			which = "limiter"
+		}
+		*waited += w
+		c.throttled(ctx, w, which)
+		if err != nil {
+			c.slots.release()
+			c.pause.done(probe, false)
+			return probe, false, c.waitError(ctx, err)
+		}
+	}
+	return probe, true, nil
 }
 
 // waitError maps an admission wait error: context errors keep their
@@ -136,6 +165,7 @@ func (c *Client) settle(ctx context.Context, adm admission, out *attemptOut, cos
 		if c.limiter != nil && out.rl.Known() {
 			info := out.rl
 			info.InFlightRequests, info.InFlightTokens = others, othersCost
+			info.Age = out.latency
 			c.limiter.Update(info)
 		}
 		if sharedPause(out) {

@@ -118,10 +118,14 @@ func TestRateLimiterHeaderCorrection(t *testing.T) {
 	assert.InDelta(t, 10, r, 0.5)
 	assert.InDelta(t, 2500, tk, 1)
 
-	// In-flight requests of ours are subtracted; never below zero.
+	// The server's remaining is compared as it is: our in-flight attempts
+	// are already out of our bucket (no double count); never below zero.
 	info := ParseRateLimit(hdr("x-ratelimit-remaining-requests", "3"))
 	info.InFlightRequests = 50
 	l.Update(info)
+	r, _ = l.Tokens()
+	assert.InDelta(t, 3, r, 0.5)
+	l.Update(ParseRateLimit(hdr("x-ratelimit-remaining-requests", "0")))
 	r, _ = l.Tokens()
 	assert.GreaterOrEqual(t, r, 0.0)
 	assert.Less(t, r, 1.0)
@@ -395,4 +399,20 @@ func (f *fakeLimiter) Update(info RateLimitInfo) {
 	f.mu.Lock()
 	f.infos = append(f.infos, info)
 	f.mu.Unlock()
+}
+
+// The default threshold scales with the concurrency bound: max(5, 2×C).
+func TestBreakerDefaultThreshold(t *testing.T) {
+	for _, tc := range []struct{ conc, want int }{{1, 5}, {10, 20}} {
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request, n int64) {
+			writeErr(w, 500, "server_error", "")
+		})
+		c := newTestClient(t, WithConcurrency(tc.conc), WithMaxAttempts(1), WithoutRetryBudget())
+		for i := 1; i <= tc.want; i++ {
+			resp := c.Do(bg, get(t, srv.URL))
+			assert.NotErrorIs(t, resp.Err, ErrCircuitOpen, "failure %d of %d must still be sent", i, tc.want)
+		}
+		assert.ErrorIs(t, c.Do(bg, get(t, srv.URL)).Err, ErrCircuitOpen, "concurrency %d", tc.conc)
+		assert.Equal(t, int64(1), c.Stats().BreakerOpens)
+	}
 }

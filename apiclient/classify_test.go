@@ -168,7 +168,7 @@ func TestParseRateLimit(t *testing.T) {
 		"x-ratelimit-remaining-tokens", "159976",
 		"x-ratelimit-reset-tokens", "9ms",
 	))
-	assert.Equal(t, RateLimitInfo{5000, 160000, 4999, 159976, 12 * time.Millisecond, 9 * time.Millisecond, 0, 0}, r)
+	assert.Equal(t, RateLimitInfo{LimitRequests: 5000, LimitTokens: 160000, RemainingRequests: 4999, RemainingTokens: 159976, ResetRequests: 12 * time.Millisecond, ResetTokens: 9 * time.Millisecond}, r)
 	assert.True(t, r.Known())
 
 	azure := ParseRateLimit(hdr("x-ratelimit-limit-tokens", "-1", "x-ratelimit-remaining-tokens", "-1", "x-ratelimit-reset-tokens", "0"))

@@ -79,7 +79,11 @@ func New(opts ...Option) (*Client, error) {
 		c.limiter = c.rl
 	}
 	if cfg.breaker {
-		c.breaker = newBreaker(cfg.breakerThreshold, cfg, c.breakerChanged)
+		threshold := cfg.breakerThreshold
+		if threshold == 0 {
+			threshold = max(DefaultBreakerThreshold, 2*max(cfg.concurrency, cfg.adaptMax))
+		}
+		c.breaker = newBreaker(threshold, cfg, c.breakerChanged)
 	}
 	if cfg.budget {
 		c.budget = newRetryBudget(cfg.budgetRatio, cfg.budgetMin)

@@ -87,7 +87,7 @@
 //	cost                   ceil(ContentLength/4) tokens (WithCostFunc)
 //	attempt timeout        none (WithAttemptTimeout)
 //	first-byte timeout     10 min (WithFirstByteTimeout)
-//	circuit breaker        5 consecutive failures, 10 s cool-down (WithBreaker)
+//	circuit breaker        max(5, 2×concurrency) consecutive failures, 10 s cool-down (WithBreaker)
 //	retry budget           ratio 0.2, min 20 (WithRetryBudget)
 //	adaptive concurrency   off (WithAdaptiveConcurrency)
 //	base transport         clone of http.DefaultTransport, MaxIdleConnsPerHost ≥ concurrency

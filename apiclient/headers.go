@@ -78,8 +78,15 @@ type RateLimitInfo struct {
 	// InFlightRequests and InFlightTokens are filled by the Client before it
 	// calls Limiter.Update: the attempts (and their cost) admitted by this
 	// client, other than the one this response answers, that had not been
-	// answered yet. The server may not have counted them in Remaining*.
+	// answered yet. The server may not have counted them in Remaining*
+	// (those still in transit). The built-in RateLimiter does not use them;
+	// a shared limiter may.
 	InFlightRequests, InFlightTokens int64
+	// Age bounds how old the figures may be: filled by the Client with the
+	// attempt's latency (the server computed them somewhere between
+	// receiving the request and answering it). The built-in RateLimiter
+	// credits the refill over Age before comparing.
+	Age time.Duration
 }
 
 // Known reports whether any rate-limit header was usable.
@@ -89,7 +96,7 @@ func (r RateLimitInfo) Known() bool {
 }
 
 // unknownRateLimit has every field unknown.
-var unknownRateLimit = RateLimitInfo{-1, -1, -1, -1, -1, -1, 0, 0}
+var unknownRateLimit = RateLimitInfo{LimitRequests: -1, LimitTokens: -1, RemainingRequests: -1, RemainingTokens: -1, ResetRequests: -1, ResetTokens: -1}
 
 // ParseRateLimit reads the x-ratelimit-* headers. It never fails: missing,
 // negative and garbage values are reported as -1.

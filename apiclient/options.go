@@ -21,7 +21,12 @@ const (
 	DefaultMaxServerWait = 2 * time.Minute
 	// DefaultFirstByteTimeout bounds the wait for response headers.
 	DefaultFirstByteTimeout = 10 * time.Minute
-	// DefaultBreakerThreshold is the consecutive failures that open the breaker.
+	// DefaultBreakerThreshold is the least number of consecutive failures
+	// that open the breaker. The default threshold is the larger of this
+	// and twice the concurrency bound: with many attempts in flight, a
+	// healthy but flaky upstream (10% 503s) often answers five failures in
+	// a row (fast failures finish first), while a dead one fails every
+	// attempt and still trips within one round of the slots.
 	DefaultBreakerThreshold = 5
 	// DefaultBreakerCooldown is how long the breaker stays open.
 	DefaultBreakerCooldown = 10 * time.Second
@@ -72,7 +77,7 @@ func defaultConfig() config {
 		costFunc:         DefaultCost,
 		firstByteTimeout: DefaultFirstByteTimeout,
 		breaker:          true,
-		breakerThreshold: DefaultBreakerThreshold,
+		breakerThreshold: 0, // automatic: see DefaultBreakerThreshold
 		breakerCooldown:  DefaultBreakerCooldown,
 		budget:           true,
 		budgetRatio:      DefaultRetryBudgetRatio,
@@ -245,8 +250,9 @@ func WithFirstByteTimeout(d time.Duration) Option {
 
 // WithBreaker configures the circuit breaker: it opens after threshold
 // consecutive transport or 5xx failures, fails requests fast with
-// ErrCircuitOpen, and lets one probe through after cooldown (default 5
-// failures, 10 s). Context errors and 4xx responses do not count.
+// ErrCircuitOpen, and lets one probe through after cooldown (default
+// max(DefaultBreakerThreshold, 2×concurrency) failures, 10 s). Context
+// errors and 4xx responses do not count.
 func WithBreaker(threshold int, cooldown time.Duration) Option {
 	return func(c *config) error {
 		if threshold < 1 {

