@@ -169,17 +169,23 @@ func storm(ctx context.Context, emit func(record)) error {
 		lat    = 60 * time.Millisecond
 	)
 	w := workload{n: 300, conc: 20, promptLen: 200, maxTokens: 16}
-	cfg := llmtest.Config{Seed: 3, Latency: llmtest.FixedLatency(lat), Faults: []llmtest.FaultRule{
+	// Latency varies (40–80 ms), so that requests do not move in lockstep
+	// waves: with a fixed latency all C slots send within the same
+	// millisecond, before any client can have seen the storm's first 429.
+	cfg := llmtest.Config{Seed: 3, Latency: llmtest.UniformLatency(lat-20*time.Millisecond, lat+20*time.Millisecond), Faults: []llmtest.FaultRule{
 		{Fault: llmtest.Fault{Kind: llmtest.FaultRateLimited, RetryAfter: wait}, After: ts, Before: te},
 	}}
-	// t_s + S + ceil((N - n_pre)/C)·L, n_pre = requests admitted before the
-	// window (they finish normally).
+	// t_end + max(longest L, Σ L / C) over the requests served after the
+	// window: nothing can be served inside it.
 	measure := func(st llmtest.Stats) (float64, map[string]any) {
-		var pre, inWindow int
+		var inWindow int
+		var post, longest float64
 		lag := math.Inf(1)
 		for _, r := range st.Timeline {
-			if r.Start < ts && r.Outcome == llmtest.OutcomeOK {
-				pre++
+			if r.Start >= te && r.Outcome == llmtest.OutcomeOK {
+				d := (r.End - r.Start).Seconds()
+				post += d
+				longest = math.Max(longest, d)
 			}
 			if r.Start >= ts && r.Start < te {
 				inWindow++
@@ -188,7 +194,7 @@ func storm(ctx context.Context, emit func(record)) error {
 				lag = math.Min(lag, (r.Start - te).Seconds())
 			}
 		}
-		b := te.Seconds() + math.Ceil(float64(w.n-pre)/float64(w.conc))*lat.Seconds()
+		b := te.Seconds() + math.Max(longest, post/float64(w.conc))
 		if math.IsInf(lag, 1) {
 			lag = -1
 		}
