@@ -26,6 +26,52 @@ func clientScenarios() []scenario {
 	}
 }
 
+// clientRun is one client of a scenario.
+type clientRun struct {
+	client string
+	fn     func(t target) (result, error)
+}
+
+// kgasClient runs the workload through apiclient with opts.
+func kgasClient(ctx context.Context, w workload, opts ...apiclient.Option) clientRun {
+	return clientRun{"kgas", func(t target) (result, error) {
+		r, c, err := runKgas(ctx, t, w, opts...)
+		if c != nil {
+			r.limit = c.Stats().ConcurrencyLimit
+			c.Close()
+		}
+		return r, err
+	}}
+}
+
+// openaiClient runs the workload with go-openai from conc goroutines.
+func openaiClient(ctx context.Context, name string, w workload, conc int) clientRun {
+	return clientRun{name, func(t target) (result, error) {
+		r, tr := runOpenAI(ctx, t, w, conc)
+		tr.CloseIdleConnections()
+		return r, nil
+	}}
+}
+
+// allClients returns kgas (default options), naive and sequential.
+func allClients(ctx context.Context, w workload) []clientRun {
+	return []clientRun{kgasClient(ctx, w), openaiClient(ctx, "naive", w, w.conc), openaiClient(ctx, "sequential", w, 1)}
+}
+
+// eachClient runs every client against a fresh server and hands over the
+// result with the server's stats.
+func eachClient(cfg llmtest.Config, runs []clientRun, fn func(client string, res result, st llmtest.Stats)) error {
+	for _, run := range runs {
+		var res result
+		st, err := serverRun(cfg, func(t target) (err error) { res, err = run.fn(t); return err })
+		if err != nil {
+			return err
+		}
+		fn(run.client, res, st)
+	}
+	return nil
+}
+
 // serverRun starts a simulator, runs fn against it, and returns its stats.
 // The client resets the server right before it starts sending, so the
 // server's timeline starts with the run.
@@ -91,32 +137,12 @@ func burst(ctx context.Context, emit func(record)) error {
 	extra := func(st llmtest.Stats) map[string]any {
 		return map[string]any{"rate_limited": st.Outcomes[llmtest.OutcomeRateLimitedTokens] + st.Outcomes[llmtest.OutcomeRateLimitedRequests], "tokens_per_request": w.cost()}
 	}
-	var res result
-	st, err := serverRun(cfg, func(t target) error {
-		cost := w.cost()
-		r, c, err := runKgas(ctx, t, w, apiclient.WithRequestLimit(rpm, burstWindow), apiclient.WithTokenLimit(tpm, burstWindow),
-			apiclient.WithCostFunc(func(*http.Request) int { return cost }))
-		if c != nil {
-			c.Close()
-		}
-		res = r
-		return err
+	cost := w.cost()
+	kgas := kgasClient(ctx, w, apiclient.WithRequestLimit(rpm, burstWindow), apiclient.WithTokenLimit(tpm, burstWindow),
+		apiclient.WithCostFunc(func(*http.Request) int { return cost }))
+	return eachClient(cfg, []clientRun{kgas, openaiClient(ctx, "naive", w, w.conc)}, func(client string, res result, st llmtest.Stats) {
+		emitResult(emit, "burst", client, w.n, res, st, bound(st), extra(st))
 	})
-	if err != nil {
-		return err
-	}
-	emitResult(emit, "burst", "kgas", w.n, res, st, bound(st), extra(st))
-	st, err = serverRun(cfg, func(t target) error {
-		r, tr := runOpenAI(ctx, t, w, w.conc)
-		tr.CloseIdleConnections()
-		res = r
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	emitResult(emit, "burst", "naive", w.n, res, st, bound(st), extra(st))
-	return nil
 }
 
 func flaky(ctx context.Context, emit func(record)) error {
@@ -136,30 +162,10 @@ func flaky(ctx context.Context, emit func(record)) error {
 		}
 		return math.Max(longest, slot/float64(w.conc))
 	}
-	var res result
-	st, err := serverRun(cfg, func(t target) error {
-		r, c, err := runKgas(ctx, t, w, apiclient.WithBackoff(50*time.Millisecond, 2*time.Second), apiclient.WithMaxAttempts(8))
-		if c != nil {
-			c.Close()
-		}
-		res = r
-		return err
+	kgas := kgasClient(ctx, w, apiclient.WithBackoff(50*time.Millisecond, 2*time.Second), apiclient.WithMaxAttempts(8))
+	return eachClient(cfg, []clientRun{kgas, openaiClient(ctx, "naive", w, w.conc)}, func(client string, res result, st llmtest.Stats) {
+		emitResult(emit, "flaky", client, w.n, res, st, bound(st), map[string]any{"max_attempts_per_request": st.Attempts.Max})
 	})
-	if err != nil {
-		return err
-	}
-	emitResult(emit, "flaky", "kgas", w.n, res, st, bound(st), map[string]any{"max_attempts_per_request": st.Attempts.Max})
-	st, err = serverRun(cfg, func(t target) error {
-		r, tr := runOpenAI(ctx, t, w, w.conc)
-		tr.CloseIdleConnections()
-		res = r
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	emitResult(emit, "flaky", "naive", w.n, res, st, bound(st), map[string]any{"max_attempts_per_request": st.Attempts.Max})
-	return nil
 }
 
 func storm(ctx context.Context, emit func(record)) error {
@@ -200,31 +206,10 @@ func storm(ctx context.Context, emit func(record)) error {
 		}
 		return b, map[string]any{"storm_attempts": inWindow, "recovery_lag_s": round(lag)}
 	}
-	runs := []struct {
-		client string
-		fn     func(t target) result
-	}{
-		{"kgas", func(t target) result {
-			r, c, err := runKgas(ctx, t, w)
-			if err != nil {
-				panic(err)
-			}
-			c.Close()
-			return r
-		}},
-		{"naive", func(t target) result { r, tr := runOpenAI(ctx, t, w, w.conc); tr.CloseIdleConnections(); return r }},
-		{"sequential", func(t target) result { r, tr := runOpenAI(ctx, t, w, 1); tr.CloseIdleConnections(); return r }},
-	}
-	for _, run := range runs {
-		var res result
-		st, err := serverRun(cfg, func(t target) error { res = run.fn(t); return nil })
-		if err != nil {
-			return err
-		}
+	return eachClient(cfg, allClients(ctx, w), func(client string, res result, st llmtest.Stats) {
 		b, extra := measure(st)
-		emitResult(emit, "storm", run.client, w.n, res, st, b, extra)
-	}
-	return nil
+		emitResult(emit, "storm", client, w.n, res, st, b, extra)
+	})
 }
 
 func quota(ctx context.Context, emit func(record)) error {
@@ -254,31 +239,10 @@ func quota(ctx context.Context, emit func(record)) error {
 		return math.Max(first, lastOK), map[string]any{"quota_errors_typed": typed, "attempt_budget": 10 + w.conc,
 			"after_first_error_ms": round((res.wall.Seconds() - first) * 1000)}
 	}
-	runs := []struct {
-		client string
-		fn     func(t target) result
-	}{
-		{"kgas", func(t target) result {
-			r, c, err := runKgas(ctx, t, w)
-			if err != nil {
-				panic(err)
-			}
-			c.Close()
-			return r
-		}},
-		{"naive", func(t target) result { r, tr := runOpenAI(ctx, t, w, w.conc); tr.CloseIdleConnections(); return r }},
-		{"sequential", func(t target) result { r, tr := runOpenAI(ctx, t, w, 1); tr.CloseIdleConnections(); return r }},
-	}
-	for _, run := range runs {
-		var res result
-		st, err := serverRun(cfg, func(t target) error { res = run.fn(t); return nil })
-		if err != nil {
-			return err
-		}
+	return eachClient(cfg, allClients(ctx, w), func(client string, res result, st llmtest.Stats) {
 		b, extra := measure(st, res)
-		emitResult(emit, "quota", run.client, w.n, res, st, b, extra)
-	}
-	return nil
+		emitResult(emit, "quota", client, w.n, res, st, b, extra)
+	})
 }
 
 func cancelScenario(ctx context.Context, emit func(record)) error {
@@ -352,32 +316,12 @@ func adaptive(ctx context.Context, emit func(record)) error {
 		minL, maxL, sumL := latencies(st)
 		return max(maxL, sumL/float64(w.conc), float64(w.n-rps)/rps+minL)
 	}
-	var res result
-	var limit int
-	st, err := serverRun(cfg, func(t target) error {
-		r, c, err := runKgas(ctx, t, w, apiclient.WithAdaptiveConcurrency(1, w.conc), apiclient.WithMaxAttempts(20))
-		if err != nil {
-			return err
+	kgas := kgasClient(ctx, w, apiclient.WithAdaptiveConcurrency(1, w.conc), apiclient.WithMaxAttempts(20))
+	return eachClient(cfg, []clientRun{kgas, openaiClient(ctx, "naive", w, w.conc)}, func(client string, res result, st llmtest.Stats) {
+		extra := map[string]any{"rate_limited": st.Outcomes[llmtest.OutcomeRateLimitedRequests]}
+		if client == "kgas" {
+			extra["final_concurrency"] = res.limit
 		}
-		limit = c.Stats().ConcurrencyLimit
-		c.Close()
-		res = r
-		return nil
+		emitResult(emit, "adaptive", client, w.n, res, st, bound(st), extra)
 	})
-	if err != nil {
-		return err
-	}
-	rl := func(st llmtest.Stats) int64 { return st.Outcomes[llmtest.OutcomeRateLimitedRequests] }
-	emitResult(emit, "adaptive", "kgas", w.n, res, st, bound(st), map[string]any{"final_concurrency": limit, "rate_limited": rl(st)})
-	st, err = serverRun(cfg, func(t target) error {
-		r, tr := runOpenAI(ctx, t, w, w.conc)
-		tr.CloseIdleConnections()
-		res = r
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	emitResult(emit, "adaptive", "naive", w.n, res, st, bound(st), map[string]any{"rate_limited": rl(st)})
-	return nil
 }

@@ -74,6 +74,7 @@ type result struct {
 	outcomes []outcome
 	wall     time.Duration
 	end      time.Time // when the batch returned
+	limit    int       // kgas: the concurrency bound at the end
 	extra    map[string]any
 }
 
