@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -253,7 +254,9 @@ func (f *Func) applyConfig(ctx context.Context, cfg Config) error {
 		if errors.As(err, &ie) {
 			errs := make([]error, len(ie.Violations))
 			for i, v := range ie.Violations {
-				reason := v.Message
+				// Configuration holds secrets: say what was expected,
+				// never echo the value that was given.
+				reason, _, _ := strings.Cut(v.Message, ", got ")
 				if v.Rule == "additionalProperties" {
 					reason = "unknown key"
 				}

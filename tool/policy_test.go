@@ -192,6 +192,7 @@ type apiConfig struct {
 	APIKey  string `json:"api_key" jsonschema:"minLength=1"`
 	BaseURL string `json:"base_url,omitempty"`
 	Retries int    `json:"retries,omitempty" jsonschema:"minimum=0,maximum=10"`
+	Region  string `json:"region,omitempty" jsonschema:"enum=eu,enum=us"`
 }
 
 func TestConfig(t *testing.T) {
@@ -220,8 +221,9 @@ func TestConfig(t *testing.T) {
 	}{
 		{"missing required", tool.Config{"base_url": "x"}, `tool "api": invalid config: api_key: is required`},
 		{"unknown key", tool.Config{"api_key": "k", "colour": "red"}, `tool "api": invalid config: colour: unknown key`},
-		{"out of range", tool.Config{"api_key": "k", "retries": 99}, `tool "api": invalid config: retries: must be <= 10, got 99`},
-		{"wrong type", tool.Config{"api_key": 7}, `tool "api": invalid config: api_key: must be string, got number`},
+		{"out of range", tool.Config{"api_key": "k", "retries": 99}, `tool "api": invalid config: retries: must be <= 10`},
+		{"wrong type", tool.Config{"api_key": 7}, `tool "api": invalid config: api_key: must be string`},
+		{"value never echoed", tool.Config{"api_key": "sk-secret-123", "region": "sk-secret-123"}, `tool "api": invalid config: region: must be one of "eu", "us"`},
 		{"apply fails", tool.Config{"api_key": "k", "base_url": "http://refused"}, `tool "api": invalid config: cannot reach base_url`},
 	}
 	for _, tc := range bad {
