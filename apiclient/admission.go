@@ -168,8 +168,10 @@ func (c *Client) settle(ctx context.Context, adm admission, out *attemptOut, cos
 			info.Age = out.latency
 			c.limiter.Update(info)
 		}
-		if sharedPause(out) {
-			c.pause.pause(out.wait)
+		if sharedPause(out) && out.class.Retryable() {
+			// A terminal answer pauses nobody, and no wait beyond
+			// WithMaxServerWait (which ends this request) holds the rest.
+			c.pause.pause(min(out.wait, c.cfg.maxServerWait))
 			c.log.LogAttrs(ctx, slog.LevelDebug, "apiclient: shared pause", slog.Duration("wait", out.wait), slog.Int("status", status))
 		}
 	}

@@ -416,3 +416,76 @@ func TestBreakerDefaultThreshold(t *testing.T) {
 		assert.Equal(t, int64(1), c.Stats().BreakerOpens)
 	}
 }
+
+// A server wait longer than WithMaxServerWait ends that request and holds
+// nobody else; a terminal 429 with a wait pauses nobody either.
+func TestLongOrTerminalWaitDoesNotFreezeTheClient(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		reply func(w http.ResponseWriter)
+	}{
+		{"wait beyond the cap", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "3600")
+			writeErr(w, 429, "requests", "rate_limit_exceeded")
+		}},
+		{"terminal with a wait", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "3600")
+			writeErr(w, 429, "insufficient_quota", "insufficient_quota")
+		}},
+		{"should-retry false with a wait", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "3600")
+			w.Header().Set("X-Should-Retry", "false")
+			writeErr(w, 429, "tokens", "rate_limit_exceeded")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request, n int64) {
+				if r.Header.Get("X-First") != "" {
+					tc.reply(w)
+					return
+				}
+				ok(w, "fine")
+			})
+			c := newTestClient(t, WithMaxServerWait(time.Second))
+			first := get(t, srv.URL)
+			first.Header.Set("X-First", "1")
+			require.Error(t, c.Do(bg, first).Err)
+			ctx, cancel := context.WithTimeout(bg, 2*time.Second)
+			defer cancel()
+			if tc.name == "terminal with a wait" {
+				assert.ErrorIs(t, c.Do(ctx, get(t, srv.URL)).Err, ErrQuotaExhausted, "quota is sticky, but not a pause")
+				return
+			}
+			assert.NoError(t, c.Do(ctx, get(t, srv.URL)).Err, "the next request is not held by the long wait")
+		})
+	}
+}
+
+// A request sleeping in backoff fails at once when another request finds
+// the quota exhausted.
+func TestStickyQuotaInterruptsBackoff(t *testing.T) {
+	quota := make(chan struct{})
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, n int64) {
+		if r.Header.Get("X-Quota") != "" {
+			writeErr(w, 429, "insufficient_quota", "insufficient_quota")
+			return
+		}
+		writeErr(w, 500, "server_error", "")
+	})
+	var retrying sync.Once
+	c := newTestClient(t, WithBackoff(time.Hour, time.Hour), WithHooks(Hooks{OnRetry: func(context.Context, RetryEvent) {
+		retrying.Do(func() { close(quota) })
+	}}))
+	done := make(chan *Response, 1)
+	go func() { done <- c.Do(bg, get(t, srv.URL)) }()
+	<-quota // the first request is now sleeping in an hour-long backoff
+	q := get(t, srv.URL)
+	q.Header.Set("X-Quota", "1")
+	require.ErrorIs(t, c.Do(bg, q).Err, ErrQuotaExhausted)
+	select {
+	case r := <-done:
+		assert.ErrorIs(t, r.Err, ErrQuotaExhausted)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the sleeping request did not fail with the quota")
+	}
+}

@@ -227,7 +227,10 @@ func (c *Client) run(ctx context.Context, req *http.Request, stream bool) *resul
 		if sharedPause(out) {
 			continue // the pause gate holds every request, this one included
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep(ctx, c.quotaCtx, wait); err != nil {
+			if q := c.quota.Load(); q != nil && ctx.Err() == nil {
+				return c.done(res, c.stickyQuota(q, n)) // queued work fails at once
+			}
 			return c.done(res, c.clientFailure(last, n, ctxError(ctx)))
 		}
 	}
@@ -390,8 +393,8 @@ func prepareBody(req *http.Request) (func() (io.ReadCloser, error), error) {
 	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, nil
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
+// sleep waits d or until ctx or quota (the sticky-quota signal) ends.
+func sleep(ctx, quota context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -402,5 +405,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-quota.Done():
+		return quota.Err()
 	}
 }

@@ -34,7 +34,12 @@ func (r *Registry) Execute(ctx context.Context, id string, input json.RawMessage
 // hold a global one. When ctx is cancelled, calls not yet finished get a
 // cancelled result (kind "canceled") and ExecuteAll returns promptly; a
 // result whose error matches tool.ErrFatal cancels the calls still
-// running or waiting in the same way.
+// running or waiting in the same way, their errors carrying an
+// *AbortError that names the fatal call (only that call matches
+// tool.ErrFatal). A call abandoned at its timeout gives back the
+// registry's slots with its result, while its function, if it ignores its
+// context, may still run: the tool's own bound stays held until it
+// returns.
 func (r *Registry) ExecuteAll(ctx context.Context, calls []Call) []tool.Result {
 	results := make([]tool.Result, len(calls))
 	if len(calls) == 0 {
@@ -49,7 +54,7 @@ func (r *Registry) ExecuteAll(ctx context.Context, calls []Call) []tool.Result {
 			defer wg.Done()
 			res := r.run(ctx, i, c)
 			if res.Err != nil && errors.Is(res.Err, tool.ErrFatal) {
-				cancel(fmt.Errorf("registry: call %d (%s) failed fatally: %w", i, c.ID, res.Err))
+				cancel(&AbortError{Index: i, ToolID: c.ID, Reason: res.Err.Error()})
 			}
 			results[i] = res
 		}()
@@ -71,7 +76,12 @@ func (r *Registry) run(ctx context.Context, index int, c Call) tool.Result {
 		return r.finish(ctx, ev, start, tool.Failure(c.ID, err))
 	}
 	if c.DryRun {
-		ctx = tool.DryRun(ctx)
+		// Validation only: nothing runs, so no slot is needed.
+		ev.Start = time.Now()
+		if r.hooks.OnStart != nil {
+			r.hooks.OnStart(ctx, ev)
+		}
+		return r.finish(ctx, ev, start, t.Execute(tool.DryRun(ctx), c.Input))
 	}
 	release, err := r.acquire(ctx, e)
 	if err != nil {
@@ -105,7 +115,7 @@ func (r *Registry) acquire(ctx context.Context, e *entry) (func(), error) {
 		select {
 		case e.sem <- struct{}{}:
 		case <-ctx.Done():
-			return nil, context.Cause(ctx)
+			return nil, ctxErr(ctx)
 		}
 	}
 	if r.global != nil {
@@ -115,7 +125,7 @@ func (r *Registry) acquire(ctx context.Context, e *entry) (func(), error) {
 			if e.sem != nil {
 				<-e.sem
 			}
-			return nil, context.Cause(ctx)
+			return nil, ctxErr(ctx)
 		}
 	}
 	release := func() {
@@ -129,7 +139,32 @@ func (r *Registry) acquire(ctx context.Context, e *entry) (func(), error) {
 	// A slot and the end of ctx may be ready together; never start then.
 	if ctx.Err() != nil {
 		release()
-		return nil, context.Cause(ctx)
+		return nil, ctxErr(ctx)
 	}
 	return release, nil
+}
+
+// ctxErr is ctx's error with its cause, both visible to errors.Is.
+func ctxErr(ctx context.Context) error {
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return fmt.Errorf("%w: %w", err, cause)
+	}
+	return err
+}
+
+// AbortError is the cause of the cancellation of an ExecuteAll batch after
+// one call failed fatally (its error matched tool.ErrFatal). The other
+// calls' results match context.Canceled and carry this cause; only the
+// call at Index matches tool.ErrFatal.
+type AbortError struct {
+	// Index and ToolID name the call that failed fatally.
+	Index  int
+	ToolID string
+	// Reason is that call's error text.
+	Reason string
+}
+
+func (e *AbortError) Error() string {
+	return fmt.Sprintf("registry: batch aborted: call %d (%s) failed fatally: %s", e.Index, e.ToolID, e.Reason)
 }

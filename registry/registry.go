@@ -41,7 +41,6 @@ type entry struct {
 	err       error
 	sem       chan struct{} // nil when unbounded
 	closeOnce sync.Once
-	closeErr  error
 }
 
 // New makes an empty registry.
@@ -252,8 +251,9 @@ func (r *Registry) Find(q Query) []tool.Tool {
 func (r *Registry) List() []tool.Tool { return r.Find(Query{}) }
 
 // Close closes every tool that was made, once, and joins their errors
-// (each naming its tool). Later calls to the registry fail with ErrClosed;
-// calling Close again is safe.
+// (each naming its tool); each tool's Close waits for its calls in flight.
+// Later calls to the registry fail with ErrClosed; calling Close again, or
+// from several goroutines, is safe (the errors are returned once).
 func (r *Registry) Close() error {
 	r.mu.Lock()
 	r.closed = true
@@ -265,14 +265,10 @@ func (r *Registry) Close() error {
 			e.once.Do(func() { e.err = ErrClosed })
 			if e.t != nil {
 				if err := e.t.Close(); err != nil {
-					e.closeErr = fmt.Errorf("registry: close %q: %w", e.id, err)
+					errs = append(errs, fmt.Errorf("registry: close %q: %w", e.id, err))
 				}
 			}
 		})
-		if e.closeErr != nil {
-			errs = append(errs, e.closeErr)
-			e.closeErr = nil
-		}
 	}
 	return errors.Join(errs...)
 }

@@ -292,8 +292,12 @@ func TestFatalTimeoutCancelsTheBatch(t *testing.T) {
 	res := r.ExecuteAll(context.Background(), []registry.Call{{ID: "wait"}, {ID: "slow"}, {ID: "wait"}})
 	assert.ErrorIs(t, res[1].Err, tool.ErrFatal)
 	for _, i := range []int{0, 2} {
-		assert.ErrorIs(t, res[i].Err, tool.ErrFatal, "the fatal cause is visible on the cancelled calls")
-		assert.ErrorContains(t, res[i].Err, "failed fatally")
+		assert.NotErrorIs(t, res[i].Err, tool.ErrFatal, "only the call that failed is fatal")
+		assert.Equal(t, tool.KindCanceled, tool.KindOf(res[i].Err))
+		var abort *registry.AbortError
+		require.ErrorAs(t, res[i].Err, &abort, "the cause names the fatal call")
+		assert.Equal(t, 1, abort.Index)
+		assert.Equal(t, "slow", abort.ToolID)
 	}
 }
 
@@ -358,4 +362,64 @@ func TestDefaultRegistry(t *testing.T) {
 	}))
 	assert.Subset(t, registry.Default().IDs(), []string{echoID, lazyID})
 	assert.True(t, registry.Default().Execute(context.Background(), lazyID, json.RawMessage(`{"n":3}`)).OK())
+}
+
+// A caller's custom cancellation cause stays next to context.Canceled.
+func TestCancelCauseKeepsCanceled(t *testing.T) {
+	r := registry.New()
+	require.NoError(t, r.Register(newTool(t, tool.Metadata{ID: "wait"}, func(ctx context.Context, _ echoIn) (int, error) {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	})))
+	hungUp := errors.New("user hung up")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(hungUp)
+	for _, res := range r.ExecuteAll(ctx, []registry.Call{{ID: "wait"}, {ID: "wait"}}) {
+		assert.ErrorIs(t, res.Err, context.Canceled)
+		assert.ErrorIs(t, res.Err, hungUp)
+		assert.Equal(t, tool.KindCanceled, tool.KindOf(res.Err))
+	}
+}
+
+// Dry runs never wait for a slot: a busy tool still validates at once.
+func TestDryRunNeedsNoSlot(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{})
+	r := registry.New()
+	require.NoError(t, r.Register(newTool(t, tool.Metadata{ID: "busy"}, func(context.Context, echoIn) (int, error) {
+		close(started)
+		<-release
+		return 1, nil
+	}, tool.WithCapabilities(tool.Capabilities{Concurrent: false}))))
+	done := make(chan tool.Result, 1)
+	go func() { done <- r.Execute(context.Background(), "busy", json.RawMessage(`{"n":1}`)) }()
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res := r.ExecuteAll(ctx, []registry.Call{{ID: "busy", Input: json.RawMessage(`{"n":2}`), DryRun: true}, {ID: "busy", Input: json.RawMessage(`{"n":"x"}`), DryRun: true}})
+	assert.True(t, res[0].OK() && res[0].DryRun, "%v", res[0].Err)
+	assert.ErrorIs(t, res[1].Err, tool.ErrInvalidInput)
+	close(release)
+	assert.True(t, (<-done).OK())
+}
+
+// Concurrent Close calls are safe and close each tool once.
+func TestConcurrentClose(t *testing.T) {
+	r := registry.New()
+	var n atomic.Int32
+	require.NoError(t, r.Register(closer{newTool(t, tool.Metadata{ID: "a"}, echo), &n, errors.New("x")}))
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() { errs[i] = r.Close() })
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), n.Load())
+	got := 0
+	for _, err := range errs {
+		if err != nil {
+			got++
+		}
+	}
+	assert.Equal(t, 1, got, "the close error is returned once")
 }

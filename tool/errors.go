@@ -211,8 +211,8 @@ func KindOf(err error) Kind {
 }
 
 // Retryable reports whether calling again with the same input may
-// succeed: timeouts and transient errors are, invalid input, unknown
-// tools, panics and ordinary execution errors are not.
+// succeed: timeouts, cancellations and transient errors are; invalid
+// input, unknown tools, panics and ordinary execution errors are not.
 func Retryable(err error) bool {
 	switch KindOf(err) {
 	case KindTimeout, KindTransient, KindCanceled:

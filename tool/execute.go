@@ -59,8 +59,12 @@ func (f *Func) execute(ctx context.Context, input json.RawMessage) Result {
 	if err := ctx.Err(); err != nil {
 		return Failure("", f.ctxError(ctx, err))
 	}
+	if !f.calls.enter() {
+		return Failure("", fmt.Errorf("tool %q: %w", f.meta.ID, ErrClosed))
+	}
 	if f.opts.timeout <= 0 && ctx.Done() == nil {
 		// Nothing can interrupt the call: run it on this goroutine.
+		defer f.calls.leave()
 		if f.sem != nil {
 			f.sem <- struct{}{}
 			defer func() { <-f.sem }()
@@ -85,6 +89,7 @@ func (f *Func) executeBounded(parent context.Context, c call) Result {
 		select {
 		case f.sem <- struct{}{}:
 		case <-ctx.Done():
+			f.calls.leave()
 			return Failure("", f.ctxError(parent, ctx.Err()))
 		}
 	}
@@ -95,6 +100,7 @@ func (f *Func) executeBounded(parent context.Context, c call) Result {
 	}
 	ch := make(chan done, 1)
 	go func() {
+		defer f.calls.leave()
 		if f.sem != nil {
 			defer func() { <-f.sem }()
 		}
@@ -119,8 +125,9 @@ func (f *Func) ctxError(parent context.Context, err error) error {
 	if parent.Err() == nil && errors.Is(err, context.DeadlineExceeded) && f.opts.timeout > 0 {
 		return &TimeoutError{ToolID: f.meta.ID, Timeout: f.opts.timeout, Fatal: f.opts.onTimeout == TimeoutFails}
 	}
-	if cause := context.Cause(parent); cause != nil {
-		err = cause
+	if cause := context.Cause(parent); cause != nil && cause != err {
+		// Keep both: errors.Is(err, context.Canceled) and the cause.
+		return fmt.Errorf("tool %q: %w: %w", f.meta.ID, err, cause)
 	}
 	return fmt.Errorf("tool %q: %w", f.meta.ID, err)
 }

@@ -26,6 +26,7 @@ type Func struct {
 	closeFn   func() error
 	sem       chan struct{} // nil when unbounded
 	state     atomic.Int32  // stateNew, stateReady, stateClosed
+	calls     inFlight      // calls whose function has not returned
 	needInit  bool
 	closeOnce sync.Once
 }
@@ -66,9 +67,9 @@ func New[In, Out any](meta Metadata, fn func(ctx context.Context, in In) (Out, e
 		}
 	}
 	prepare := func(input json.RawMessage) (call, error) {
-		var v In
-		if err := json.Unmarshal(input, &v); err != nil {
-			return nil, &InputError{ToolID: meta.ID, Violations: []Violation{{Rule: "decode", Message: err.Error()}}}
+		v, err := decodeInput[In](input)
+		if err != nil {
+			return nil, &InputError{ToolID: meta.ID, Violations: []Violation{decodeViolation(err)}}
 		}
 		return func(ctx context.Context) (any, error) { return fn(ctx, v) }, nil
 	}
@@ -276,15 +277,60 @@ func (f *Func) applyConfig(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// Close implements Tool; it runs the close function once, and later calls
-// return nil.
+// Close implements Tool: new calls fail with ErrClosed at once, Close waits
+// for the calls in flight to return (a call abandoned at its timeout counts
+// until its function really returns), then runs the close function, once.
+// Later calls return nil.
 func (f *Func) Close() error {
 	var err error
 	f.closeOnce.Do(func() {
 		f.state.Store(stateClosed)
+		f.calls.closeAndWait()
 		if f.closeFn != nil {
 			err = f.closeFn()
 		}
 	})
 	return err
+}
+
+// inFlight counts running calls so that Close can wait for them.
+type inFlight struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	n      int
+	closed bool
+}
+
+// enter registers a call; false once closing has begun.
+func (c *inFlight) enter() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.n++
+	return true
+}
+
+// leave ends a call registered by enter.
+func (c *inFlight) leave() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n--
+	if c.n == 0 && c.cond != nil {
+		c.cond.Broadcast()
+	}
+}
+
+// closeAndWait refuses new calls and waits for the running ones.
+func (c *inFlight) closeAndWait() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.cond == nil {
+		c.cond = sync.NewCond(&c.mu)
+	}
+	for c.n > 0 {
+		c.cond.Wait()
+	}
 }

@@ -51,6 +51,9 @@ func WithCapabilities(c Capabilities) Option {
 		if c.MaxConcurrency < 0 {
 			o.fail(fmt.Errorf("tool: capabilities: max_concurrency must be >= 0, got %d", c.MaxConcurrency))
 		}
+		if c.MaxConcurrency > 1 && !c.Concurrent {
+			o.fail(fmt.Errorf("tool: capabilities: max_concurrency %d needs concurrent: true (a tool that is not concurrent runs one call at a time)", c.MaxConcurrency))
+		}
 		o.caps = &c
 	}
 }

@@ -114,7 +114,7 @@ func TestConcurrencyBound(t *testing.T) {
 		want int
 	}{
 		{"bound 3", tool.Capabilities{Concurrent: true, MaxConcurrency: 3}, 3},
-		{"not concurrent", tool.Capabilities{Concurrent: false, MaxConcurrency: 8}, 1},
+		{"not concurrent", tool.Capabilities{Concurrent: false}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var in, peak atomic.Int32
@@ -339,4 +339,48 @@ func TestKindOf(t *testing.T) {
 		assert.Equal(t, tc.retr, tool.Retryable(tc.err), "%v", tc.err)
 	}
 	assert.Nil(t, tool.Info(nil))
+}
+
+// Close waits for the calls in flight, then releases; new calls fail.
+func TestCloseWaitsForCalls(t *testing.T) {
+	inside, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	var running, closedWhileRunning atomic.Bool
+	f, err := tool.New(tool.Metadata{ID: "long", Description: "d"}, func(context.Context, struct{}) (int, error) {
+		if calls.Add(1) > 1 {
+			return 2, nil // later calls (before Close began) return at once
+		}
+		running.Store(true)
+		close(inside)
+		<-release
+		running.Store(false)
+		return 1, nil
+	}, tool.WithClose(func() error {
+		closedWhileRunning.Store(running.Load())
+		return nil
+	}))
+	require.NoError(t, err)
+	done := make(chan tool.Result, 1)
+	go func() { done <- f.Execute(t.Context(), nil) }()
+	<-inside
+	closed := make(chan struct{})
+	go func() { _ = f.Close(); close(closed) }()
+	require.Eventually(t, func() bool {
+		return errors.Is(f.Execute(context.Background(), nil).Err, tool.ErrClosed)
+	}, 5*time.Second, time.Millisecond, "new calls fail once Close began")
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a call was running")
+	default:
+	}
+	close(release)
+	<-closed
+	assert.True(t, (<-done).OK())
+	assert.False(t, closedWhileRunning.Load(), "the close function ran after the call returned")
+}
+
+func TestCapabilitiesTrap(t *testing.T) {
+	_, err := tool.New(tool.Metadata{ID: "x", Description: "d"}, func(context.Context, struct{}) (int, error) { return 0, nil },
+		tool.WithCapabilities(tool.Capabilities{MaxConcurrency: 8}))
+	assert.ErrorContains(t, err, "needs concurrent: true")
 }

@@ -214,3 +214,24 @@ func TestRecursiveInputType(t *testing.T) {
 		{Field: "kids[0].name", Rule: "required", Message: "is required"},
 	}, ie.Violations)
 }
+
+// JSON Schema counts 2.0 as an integer; so does the decoder. Numbers the
+// Go type cannot hold are named by field.
+func TestIntegralNumbers(t *testing.T) {
+	f := newForecast(t)
+	for _, in := range []string{`{"city":"Oslo","days":2.0}`, `{"city":"Oslo","days":2e0}`, `{"city":"Oslo","days":20E-1}`} {
+		r := f.Execute(context.Background(), json.RawMessage(in))
+		require.True(t, r.OK(), "%s: %v", in, r.Err)
+		assert.Equal(t, 2, r.Data.(forecastOut).Days)
+	}
+	big, err := tool.New(tool.Metadata{ID: "big", Description: "d"}, func(_ context.Context, in struct {
+		N int8 `json:"n"`
+	}) (int8, error) {
+		return in.N, nil
+	})
+	require.NoError(t, err)
+	r := big.Execute(context.Background(), json.RawMessage(`{"n":1000}`))
+	var ie *tool.InputError
+	require.ErrorAs(t, r.Err, &ie)
+	assert.Equal(t, []tool.Violation{{Field: "n", Rule: "type", Message: "must be an integer that fits in int8, got number 1000"}}, ie.Violations)
+}

@@ -28,12 +28,16 @@ type Option func(*Tool)
 // ({"error":{"kind","message","retryable","fields"}}) with a nil error.
 func WithExecutionErrors() Option { return func(a *Tool) { a.execErrors = true } }
 
-// New adapts t. It panics if t is nil.
+// New adapts t, under the framework's policy (tool.Wrap: validation, panic
+// recovery, timeout, concurrency bound), which a tool built by tool.New
+// already has. It panics if t is nil or its metadata or schema is invalid:
+// programming errors.
 func New(t tool.Tool, opts ...Option) *Tool {
-	if t == nil {
-		panic("langchaintool: New: tool is nil")
+	w, err := tool.Wrap(t)
+	if err != nil {
+		panic("langchaintool: New: " + err.Error())
 	}
-	a := &Tool{t: t}
+	a := &Tool{t: w}
 	for _, o := range opts {
 		o(a)
 	}
