@@ -47,7 +47,7 @@ func kgasClient(ctx context.Context, w workload, opts ...apiclient.Option) clien
 // openaiClient runs the workload with go-openai from conc goroutines.
 func openaiClient(ctx context.Context, name string, w workload, conc int) clientRun {
 	return clientRun{name, func(t target) (result, error) {
-		r, tr := runOpenAI(ctx, t, w, conc)
+		r, tr := runOpenAI(ctx, t, w, conc, nil)
 		tr.CloseIdleConnections()
 		return r, nil
 	}}
@@ -151,19 +151,23 @@ func flaky(ctx context.Context, emit func(record)) error {
 		{Fault: llmtest.Fault{Kind: llmtest.FaultOverloaded, Delay: 20 * time.Millisecond}, Probability: 0.10},
 		{Fault: llmtest.Fault{Kind: llmtest.FaultResetBeforeHeaders}, Probability: 0.01},
 	}}
-	// Slot time of every attempt the client made over C, or the longest
-	// attempt: client backoff is not in the bound.
-	bound := func(st llmtest.Stats) float64 {
-		var slot, longest float64
-		for _, r := range st.Timeline {
-			d := (r.End - r.Start).Seconds()
-			slot += d
-			longest = math.Max(longest, d)
-		}
-		return math.Max(longest, slot/float64(w.conc))
+	// The expected slot time of the work over C, the same for every client:
+	// each success costs L, and with a failure probability p per attempt a
+	// success needs p/(1-p) failed attempts on average, each costing its
+	// time to error (20 ms for a 503, ~0 for a reset). Client backoff is a
+	// cost the client chose and is not in the bound.
+	const lat, p503, pReset, t503 = 0.100, 0.10, 0.01, 0.020
+	bound := func(llmtest.Stats) float64 {
+		p := p503 + pReset
+		perSuccess := lat + p/(1-p)*(p503/p*t503)
+		return math.Max(lat, float64(w.n)*perSuccess/float64(w.conc))
 	}
+	// kgas with a backoff in proportion to a 100 ms upstream, and with the
+	// defaults (0.5 s doubling, 4 attempts) for comparison.
 	kgas := kgasClient(ctx, w, apiclient.WithBackoff(50*time.Millisecond, 2*time.Second), apiclient.WithMaxAttempts(8))
-	return eachClient(cfg, []clientRun{kgas, openaiClient(ctx, "naive", w, w.conc)}, func(client string, res result, st llmtest.Stats) {
+	kgasDefault := kgasClient(ctx, w)
+	kgasDefault.client = "kgas-default"
+	return eachClient(cfg, []clientRun{kgas, kgasDefault, openaiClient(ctx, "naive", w, w.conc)}, func(client string, res result, st llmtest.Stats) {
 		emitResult(emit, "flaky", client, w.n, res, st, bound(st), map[string]any{"max_attempts_per_request": st.Attempts.Max})
 	})
 }
@@ -250,7 +254,9 @@ func cancelScenario(ctx context.Context, emit func(record)) error {
 	w := workload{n: 1000, conc: 50, promptLen: 200, maxTokens: 100, stream: true}
 	cfg := llmtest.Config{Seed: 5, Latency: llmtest.FixedLatency(200 * time.Millisecond), TokenDelay: 50 * time.Millisecond,
 		Faults: []llmtest.FaultRule{{Fault: llmtest.Fault{Kind: llmtest.FaultRateLimited, RetryAfter: 5 * time.Second}, Probability: 0.2, ToRequest: 50}}}
-	for _, client := range []string{"kgas", "naive"} {
+	// kgas runs twice: as Batch (Do reads each stream whole) and as the
+	// transport under go-openai's own streaming, the path SDK users take.
+	for _, client := range []string{"kgas", "kgas-sdk", "naive"} {
 		var (
 			res        result
 			cancelAt   time.Time
@@ -268,15 +274,23 @@ func cancelScenario(ctx context.Context, emit func(record)) error {
 					lateStarts.Add(1)
 				}
 			}}
-			if client == "kgas" {
+			switch client {
+			case "kgas":
 				r, c, err := runKgas(cctx, t, w, apiclient.WithHooks(hooks))
 				if err != nil {
 					return err
 				}
 				res = r
 				c.Close()
-			} else {
-				r, tr := runOpenAI(cctx, t, w, w.conc)
+			case "kgas-sdk":
+				c, err := apiclient.New(apiclient.WithConcurrency(w.conc), apiclient.WithHooks(hooks))
+				if err != nil {
+					return err
+				}
+				res, _ = runOpenAI(cctx, t, w, w.conc, c.HTTPClient())
+				c.Close()
+			default:
+				r, tr := runOpenAI(cctx, t, w, w.conc, nil)
 				res = r
 				tr.CloseIdleConnections()
 			}
@@ -299,7 +313,7 @@ func cancelScenario(ctx context.Context, emit func(record)) error {
 			}
 		}
 		extra := map[string]any{"return_after_cancel_ms": round(returnMS), "canceled": canceled, "goroutines_leaked": leaked > 0}
-		if client == "kgas" {
+		if client != "naive" {
 			extra["attempts_started_after_cancel"] = lateStarts.Load()
 		}
 		emitResult(emit, "cancel", client, w.n, res, st, cancelAfter.Seconds(), extra)

@@ -142,13 +142,19 @@ func runKgas(ctx context.Context, t target, w workload, opts ...apiclient.Option
 	return r, c, nil
 }
 
-// runOpenAI sends the workload with go-openai from conc goroutines and no
-// retries: the naive baseline (conc > 1) and the sequential one (conc = 1).
-func runOpenAI(ctx context.Context, t target, w workload, conc int) (result, *http.Transport) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+// runOpenAI sends the workload with go-openai from conc goroutines: with
+// its own plain transport and no retries (hc nil: the naive baseline, or
+// the sequential one with conc = 1), or over hc (kgas as the SDK's
+// transport, streams included). The returned transport is nil with hc.
+func runOpenAI(ctx context.Context, t target, w workload, conc int, hc *http.Client) (result, *http.Transport) {
+	var tr *http.Transport
+	if hc == nil {
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+		hc = &http.Client{Transport: tr}
+	}
 	cfg := openai.DefaultConfig("sk-bench-not-a-secret")
 	cfg.BaseURL = t.url
-	cfg.HTTPClient = &http.Client{Transport: tr}
+	cfg.HTTPClient = hc
 	client := openai.NewClientWithConfig(cfg)
 	r := result{outcomes: make([]outcome, w.n)}
 	var next atomic.Int64
