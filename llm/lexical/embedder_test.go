@@ -1,0 +1,5 @@
+package lexical
+
+import "github.com/kgas-dev/kgas/llm"
+
+var _ llm.Embedder = (*Embedder)(nil)

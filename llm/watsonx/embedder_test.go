@@ -1,0 +1,5 @@
+package watsonx
+
+import "github.com/kgas-dev/kgas/llm"
+
+var _ llm.Embedder = (*Embedder)(nil)
