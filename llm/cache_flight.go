@@ -258,7 +258,7 @@ func (c *CachedEmbedder) run(ctx context.Context, j *job) {
 	}
 	c.st.calls.Add(1)
 	c.st.texts.Add(int64(len(texts)))
-	vecs, err := c.inner.Embed(ctx, texts)
+	vecs, err := safeEmbed(ctx, c.inner, texts)
 	<-c.sem
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -331,4 +331,15 @@ func (c *CachedEmbedder) finish(j *job, err error) {
 	for _, f := range j.flights {
 		close(f.done)
 	}
+}
+
+// safeEmbed calls inner, turning a panic into an error: it runs on the
+// cache's own goroutine, where a panic would take the process down.
+func safeEmbed(ctx context.Context, inner Embedder, texts []string) (vecs [][]float32, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			vecs, err = nil, fmt.Errorf("inner embedder panicked: %v", v)
+		}
+	}()
+	return inner.Embed(ctx, texts)
 }

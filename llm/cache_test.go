@@ -329,3 +329,21 @@ func TestCacheErrorMessages(t *testing.T) {
 	assert.Contains(t, e.Error(), "1 vectors for 2 texts")
 	assert.True(t, errors.Is(e, ErrBadResponse))
 }
+
+type panickyEmbedder struct{}
+
+func (panickyEmbedder) Model() string  { return "panicky" }
+func (panickyEmbedder) Dimension() int { return 4 }
+func (panickyEmbedder) Embed(context.Context, []string) ([][]float32, error) {
+	panic("boom")
+}
+
+// A panicking inner embedder fails the call; it never crashes the process.
+func TestCacheInnerPanic(t *testing.T) {
+	c, err := NewCachedEmbedder(panickyEmbedder{})
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Embed(context.Background(), []string{"a", "b"})
+	require.ErrorContains(t, err, "inner embedder panicked: boom")
+	assert.Zero(t, c.Stats().Entries)
+}

@@ -81,7 +81,7 @@ func serverRun(cfg llmtest.Config, fn func(t target) error) (llmtest.Stats, erro
 		return llmtest.Stats{}, err
 	}
 	defer srv.Close()
-	if err := fn(target{url: srv.URL(), reset: srv.Reset}); err != nil {
+	if err := fn(target{url: srv.URL(), reset: srv.Reset, stats: srv.Stats}); err != nil {
 		return llmtest.Stats{}, err
 	}
 	return srv.Stats(), nil

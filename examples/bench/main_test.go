@@ -66,3 +66,25 @@ func TestClientTargets(t *testing.T) {
 	naive := byKey["quota/naive"]
 	assert.Greater(t, naive["attempts"].(float64), quota["attempts"].(float64), "the baseline keeps sending")
 }
+
+// The embed suite's count targets: only distinct misses go upstream, a
+// warm cache sends nothing, and micro-batching coalesces single calls.
+func TestEmbedTargets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs scenarios against the simulator")
+	}
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), &out, "embed", "", true, false))
+	got := map[string]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m), line)
+		assert.Equal(t, m["n"], m["ok"], line)
+		got[m["scenario"].(string)+"/"+m["client"].(string)] = m
+	}
+	assert.Equal(t, 100.0, got["cache/uncached"]["upstream_requests"])
+	assert.Equal(t, 70.0, got["cache/cached-cold"]["upstream_requests"], "7000 distinct texts, 100 per request")
+	assert.Equal(t, 0.0, got["cache/cached-warm"]["upstream_requests"])
+	assert.Equal(t, 400.0, got["microbatch/one-each"]["upstream_requests"])
+	assert.LessOrEqual(t, got["microbatch/microbatch"]["upstream_requests"].(float64), 40.0, "coalesced at least tenfold")
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kgas-dev/kgas/apiclient"
+	"github.com/kgas-dev/kgas/llm/llmtest"
 	"github.com/sashabaranov/go-openai"
 )
 
@@ -24,6 +25,7 @@ import (
 type target struct {
 	url   string
 	reset func()
+	stats func() llmtest.Stats
 }
 
 // workload describes the requests of a scenario.
