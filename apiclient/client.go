@@ -241,7 +241,7 @@ var errAttemptsExhausted = errors.New("attempts exhausted")
 
 // retryWait decides the wait before the next attempt, or why there is none.
 func (c *Client) retryWait(ctx context.Context, out *attemptOut, n int, start time.Time, bo *retry.Backoff) (time.Duration, error) {
-	if n >= c.cfg.maxAttempts {
+	if n >= c.cfg.maxAttempts || RetryDisabled(ctx) {
 		return 0, errAttemptsExhausted
 	}
 	wait := out.wait
