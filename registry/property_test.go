@@ -95,7 +95,12 @@ func TestExecuteAllProperty(t *testing.T) {
 			if k == want {
 				continue
 			}
-			// Under cancellation any call may end early instead.
+			// The 5 ms tool timeout may fire for any call that runs (a
+			// loaded machine can take that long to schedule one), and
+			// under cancellation any call may end early instead.
+			if k == tool.KindTimeout && kinds[i] != "unknown" && kinds[i] != "invalid" {
+				continue
+			}
 			if cancelled && (k == tool.KindTimeout || k == tool.KindCanceled) {
 				continue
 			}
