@@ -148,8 +148,9 @@ func WithKeyspaces(names ...string) Option {
 	return func(c *config) { c.keyspaces = append([]string(nil), names...) }
 }
 
-// WithLatency delays every command response by d (the delay is served
-// without holding any lock). Default 0.
+// WithLatency answers every command d after it arrived (the command runs
+// at once; the rest of d is waited without holding any lock; a command
+// whose work takes longer than d is answered when done). Default 0.
 func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = d } }
 
 // WithJitter adds a seeded uniform delay in [0, d) to every command.
