@@ -1,0 +1,54 @@
+package local
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/kgas-dev/kgas/graphrag/kg"
+)
+
+// DefaultTimeout is how long Open waits for the file lock by default.
+const DefaultTimeout = time.Second
+
+// Option configures Open.
+type Option func(*config)
+
+type config struct {
+	ontology *kg.Ontology
+	timeout  time.Duration
+	noSync   bool
+	logger   *slog.Logger
+}
+
+func defaultConfig() config {
+	return config{timeout: DefaultTimeout, logger: slog.New(slog.DiscardHandler)}
+}
+
+// WithOntology validates every upserted node and edge against o (default:
+// none, anything goes). A node is validated after merging with the stored
+// one; an edge's relation type is always checked, and its source and target
+// types when both endpoint nodes are stored.
+func WithOntology(o *kg.Ontology) Option { return func(c *config) { c.ontology = o } }
+
+// WithTimeout sets how long Open waits for the file lock held by another
+// Store (default DefaultTimeout, 1 s). Zero or less waits DefaultTimeout.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.timeout = d
+		}
+	}
+}
+
+// WithNoSync skips the fsync at each commit (default: false). For
+// benchmarks only: an acknowledged write may be lost when the machine stops.
+func WithNoSync() Option { return func(c *config) { c.noSync = true } }
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
