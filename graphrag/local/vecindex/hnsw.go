@@ -8,11 +8,12 @@ import (
 	"sync"
 )
 
-// HNSW defaults.
+// HNSW defaults. DefaultEfSearch 56 gives recall@10 0.974 on 100k×384
+// clustered vectors (48: 0.959, 64: 0.981; see BenchmarkHNSW100kEf).
 const (
 	DefaultM              = 16
 	DefaultEfConstruction = 200
-	DefaultEfSearch       = 64
+	DefaultEfSearch       = 56
 	maxLevelCap           = 32
 )
 
@@ -25,7 +26,7 @@ type HNSWConfig struct {
 	// Default 200.
 	EfConstruction int
 	// EfSearch is the default candidate-list size of a search (raised to
-	// k when k is larger). Default 64.
+	// k when k is larger). Default 56.
 	EfSearch int
 	// Seed seeds the level generator: the same insertion order and seed
 	// build the same graph.
@@ -63,7 +64,7 @@ type HNSW struct {
 	byID     map[uint64]uint32 // live ID → node
 	entry    int64             // entry node, -1 when empty
 	maxLevel int               // layer of entry
-	pool     sync.Pool         // *visited
+	pool     sync.Pool         // *scratch
 }
 
 var _ Index = (*HNSW)(nil)
@@ -188,14 +189,15 @@ func (h *HNSW) insert(id uint64, q []float32) {
 		h.entry, h.maxLevel = int64(node), level
 		return
 	}
-	vis := h.getVisited()
-	defer h.pool.Put(vis)
-	ep := []cand{{sim: dot(q, h.vec(uint32(h.entry))), node: uint32(h.entry)}}
+	sc := h.getScratch()
+	defer h.pool.Put(sc)
+	ep := append(sc.ep[:0], cand{sim: dot(q, h.vec(uint32(h.entry))), node: uint32(h.entry)})
+	sc.ep = ep
 	for l := h.maxLevel; l > level; l-- {
-		ep = h.searchLayer(q, ep, 1, l, nil, vis)
+		ep = h.searchLayer(q, ep, 1, l, false, nil, sc)
 	}
 	for l := min(level, h.maxLevel); l >= 0; l-- {
-		w := h.searchLayer(q, ep, h.cfg.EfConstruction, l, nil, vis)
+		w := h.searchLayer(q, ep, h.cfg.EfConstruction, l, false, nil, sc)
 		nbs := h.selectNeighbours(w, h.cfg.M)
 		list := make([]uint32, len(nbs), h.maxLinks(l)+1)
 		for i, c := range nbs {
@@ -288,28 +290,45 @@ func (h *HNSW) selectNeighbours(cs []cand, m int) []cand {
 	return kept
 }
 
-func (h *HNSW) getVisited() *visited {
-	v, _ := h.pool.Get().(*visited)
-	if v == nil {
-		v = &visited{}
+// scratch is the per-search working memory, pooled so that a search
+// allocates only its result: the visited set, both heaps, the entry
+// points, the layer result and the normalised query.
+type scratch struct {
+	vis   visited
+	cands candHeap // max-heap: best candidate first
+	res   candHeap // min-heap: worst kept result first
+	ep    []cand
+	out   []cand
+	q     []float32
+}
+
+func (h *HNSW) getScratch() *scratch {
+	sc, _ := h.pool.Get().(*scratch)
+	if sc == nil {
+		sc = &scratch{cands: candHeap{max: true}}
 	}
-	v.reset(len(h.ids))
-	return v
+	return sc
 }
 
 // searchLayer is the HNSW beam search on layer l from entry points ep.
-// It returns up to ef results best first. When keep is non-nil only nodes
-// it accepts enter the results, but all nodes are traversed.
-func (h *HNSW) searchLayer(q []float32, ep []cand, ef, l int, keep func(uint32) bool, vis *visited) []cand {
+// It returns up to ef results best first, in sc.out (valid until the next
+// call with sc; ep may be a previous result). When filter is true only
+// live nodes accepted by accept (nil: all) enter the results, but all
+// nodes are traversed.
+func (h *HNSW) searchLayer(q []float32, ep []cand, ef, l int, filter bool, accept func(uint64) bool, sc *scratch) []cand {
+	vis := &sc.vis
 	vis.reset(len(h.ids))
-	cands := candHeap{max: true, h: make([]cand, 0, ef*2)}
-	res := candHeap{h: make([]cand, 0, ef+1)}
+	cands, res := &sc.cands, &sc.res
+	cands.h, res.h = cands.h[:0], res.h[:0]
+	keep := func(n uint32) bool {
+		return !filter || (!h.deleted[n] && (accept == nil || accept(h.ids[n])))
+	}
 	for _, e := range ep {
 		if vis.visit(e.node) {
 			continue
 		}
 		cands.push(e)
-		if keep == nil || keep(e.node) {
+		if keep(e.node) {
 			res.push(e)
 			if res.len() > ef {
 				res.pop()
@@ -334,7 +353,7 @@ func (h *HNSW) searchLayer(q []float32, ep []cand, ef, l int, keep func(uint32) 
 			}
 			x := cand{sim: s, node: n}
 			cands.push(x)
-			if keep == nil || keep(n) {
+			if keep(n) {
 				res.push(x)
 				if res.len() > ef {
 					res.pop()
@@ -342,9 +361,9 @@ func (h *HNSW) searchLayer(q []float32, ep []cand, ef, l int, keep func(uint32) 
 			}
 		}
 	}
-	out := res.h
-	sortBest(out)
-	return out
+	sc.out = append(sc.out[:0], res.h...)
+	sortBest(sc.out)
+	return sc.out
 }
 
 // Delete tombstones id and reports whether it was live.
@@ -388,7 +407,12 @@ func (h *HNSW) SearchEf(query []float32, k, ef int, accept func(id uint64) bool)
 	if err := checkDim(len(query), h.dim); err != nil {
 		return nil, err
 	}
-	q := make([]float32, h.dim)
+	sc := h.getScratch()
+	defer h.pool.Put(sc)
+	if cap(sc.q) < h.dim {
+		sc.q = make([]float32, h.dim)
+	}
+	q := sc.q[:h.dim]
 	if err := normaliseInto(q, query); err != nil {
 		return nil, err
 	}
@@ -404,16 +428,12 @@ func (h *HNSW) SearchEf(query []float32, k, ef int, accept func(id uint64) bool)
 		ef = h.cfg.EfSearch
 	}
 	ef = max(ef, k)
-	vis := h.getVisited()
-	defer h.pool.Put(vis)
-	ep := []cand{{sim: dot(q, h.vec(uint32(h.entry))), node: uint32(h.entry)}}
+	ep := append(sc.ep[:0], cand{sim: dot(q, h.vec(uint32(h.entry))), node: uint32(h.entry)})
+	sc.ep = ep
 	for l := h.maxLevel; l > 0; l-- {
-		ep = h.searchLayer(q, ep, 1, l, nil, vis)
+		ep = h.searchLayer(q, ep, 1, l, false, nil, sc)
 	}
-	keep := func(n uint32) bool {
-		return !h.deleted[n] && (accept == nil || accept(h.ids[n]))
-	}
-	w := h.searchLayer(q, ep, ef, 0, keep, vis)
+	w := h.searchLayer(q, ep, ef, 0, true, accept, sc)
 	t := newTopK(min(k, len(w)))
 	for _, c := range w {
 		t.push(Hit{ID: h.ids[c.node], Score: c.sim})

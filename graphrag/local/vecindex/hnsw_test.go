@@ -106,7 +106,7 @@ func TestHNSWErrorsAndEf(t *testing.T) {
 	_, err := NewHNSW(0, HNSWConfig{})
 	require.Error(t, err)
 	h, _ := NewHNSW(3, HNSWConfig{})
-	assert.Equal(t, HNSWConfig{M: 16, EfConstruction: 200, EfSearch: 64}, h.Config())
+	assert.Equal(t, HNSWConfig{M: DefaultM, EfConstruction: DefaultEfConstruction, EfSearch: DefaultEfSearch}, h.Config())
 	var de *DimensionError
 	require.ErrorAs(t, h.Add(1, []float32{1}), &de)
 	_, err = h.Search([]float32{1, 2}, 1, nil)
