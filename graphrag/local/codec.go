@@ -6,11 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/kgas-dev/kgas/graphrag/kg"
 )
 
-const recordVersion = 1
+// Record versions: 1 kept properties and metadata as JSON; 2 (written
+// now) keeps them in the binary value encoding of props.go. Both are read.
+const (
+	recordVersionJSON = 1
+	recordVersion     = 2
+)
 
 var errCorrupt = errors.New("local: corrupt record")
 
@@ -35,7 +41,10 @@ func (e *enc) vec(v []float32) {
 	}
 }
 
-func (e *enc) json(m map[string]any) error {
+// props appends m in the binary value encoding, after normalising it
+// through JSON (so it reads back exactly as a JSON round trip would, and
+// values JSON cannot hold fail here).
+func (e *enc) props(m map[string]any) error {
 	if len(m) == 0 {
 		e.bytes(nil)
 		return nil
@@ -44,7 +53,13 @@ func (e *enc) json(m map[string]any) error {
 	if err != nil {
 		return err
 	}
-	e.bytes(js)
+	var norm any
+	if err := json.Unmarshal(js, &norm); err != nil {
+		return err
+	}
+	var tmp enc
+	tmp.value(norm)
+	e.bytes(tmp.b)
 	return nil
 }
 
@@ -52,6 +67,7 @@ func (e *enc) json(m map[string]any) error {
 type dec struct {
 	b   []byte
 	err error
+	ver byte // record version, set by version
 }
 
 func (d *dec) uvarint() uint64 {
@@ -83,6 +99,15 @@ func (d *dec) raw() []byte {
 
 func (d *dec) str() string { return string(d.raw()) }
 
+// strAs reads a string, returning known when the bytes equal it.
+func (d *dec) strAs(known string) string {
+	p := d.raw()
+	if string(p) == known {
+		return known
+	}
+	return string(p)
+}
+
 func (d *dec) strs() []string {
 	n := d.uvarint()
 	if d.err != nil || n == 0 {
@@ -99,6 +124,10 @@ func (d *dec) strs() []string {
 	return out
 }
 
+// littleEndian reports a little-endian CPU, where a stored vector is
+// copied as bytes.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
 func (d *dec) vec() []float32 {
 	n := d.uvarint()
 	if d.err != nil || n == 0 {
@@ -109,30 +138,49 @@ func (d *dec) vec() []float32 {
 		return nil
 	}
 	out := make([]float32, n)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(d.b[4*i:]))
+	if littleEndian {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), 4*n), d.b)
+	} else {
+		for i := range out {
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(d.b[4*i:]))
+		}
 	}
 	d.b = d.b[4*n:]
 	return out
 }
 
-func (d *dec) json() map[string]any {
+// props reads properties or metadata: JSON in version 1 records, the
+// binary value encoding in version 2.
+func (d *dec) props() map[string]any {
 	p := d.raw()
 	if d.err != nil || len(p) == 0 {
 		return nil
 	}
-	var m map[string]any
-	if err := json.Unmarshal(p, &m); err != nil {
-		d.err = fmt.Errorf("%w: %v", errCorrupt, err)
+	if d.ver == recordVersionJSON {
+		var m map[string]any
+		if err := json.Unmarshal(p, &m); err != nil {
+			d.err = fmt.Errorf("%w: %v", errCorrupt, err)
+		}
+		return m
+	}
+	v, rest, err := decodeValue(p, 0)
+	if err != nil || len(rest) != 0 {
+		d.err = errCorrupt
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		d.err = errCorrupt
 	}
 	return m
 }
 
 func (d *dec) version() {
-	if len(d.b) == 0 || d.b[0] != recordVersion {
+	if len(d.b) == 0 || (d.b[0] != recordVersion && d.b[0] != recordVersionJSON) {
 		d.err = errCorrupt
 		return
 	}
+	d.ver = d.b[0]
 	d.b = d.b[1:]
 }
 
@@ -142,7 +190,7 @@ func encodeNode(n *kg.Node) ([]byte, error) {
 	e.str(n.ID)
 	e.str(n.Type)
 	e.str(n.Name)
-	if err := e.json(n.Properties); err != nil {
+	if err := e.props(n.Properties); err != nil {
 		return nil, err
 	}
 	e.vec(n.Embedding)
@@ -154,7 +202,7 @@ func decodeNode(b []byte) (*kg.Node, error) {
 	d := dec{b: b}
 	d.version()
 	n := &kg.Node{ID: d.str(), Type: d.str(), Name: d.str()}
-	n.Properties = d.json()
+	n.Properties = d.props()
 	n.Embedding = d.vec()
 	n.ChunkIDs = d.strs()
 	return n, d.err
@@ -167,7 +215,7 @@ func encodeEdge(x *kg.Edge) ([]byte, error) {
 	e.str(x.From)
 	e.str(x.To)
 	e.str(x.Type)
-	if err := e.json(x.Properties); err != nil {
+	if err := e.props(x.Properties); err != nil {
 		return nil, err
 	}
 	e.strs(x.ChunkIDs)
@@ -175,12 +223,24 @@ func encodeEdge(x *kg.Edge) ([]byte, error) {
 }
 
 func decodeEdge(b []byte) (*kg.Edge, error) {
+	x := &kg.Edge{}
+	return x, decodeEdgeInto(x, b)
+}
+
+func decodeEdgeInto(x *kg.Edge, b []byte) error {
+	return decodeEdgeKnown(x, b, "", "", "")
+}
+
+// decodeEdgeKnown is decodeEdgeInto reusing from, to and typ, strings the
+// caller already holds, when the record's fields equal them (no
+// allocation for those fields).
+func decodeEdgeKnown(x *kg.Edge, b []byte, from, to, typ string) error {
 	d := dec{b: b}
 	d.version()
-	x := &kg.Edge{ID: d.str(), From: d.str(), To: d.str(), Type: d.str()}
-	x.Properties = d.json()
+	*x = kg.Edge{ID: d.str(), From: d.strAs(from), To: d.strAs(to), Type: d.strAs(typ)}
+	x.Properties = d.props()
 	x.ChunkIDs = d.strs()
-	return x, d.err
+	return d.err
 }
 
 func encodeChunk(c *kg.Chunk) []byte {
@@ -210,7 +270,7 @@ func encodeDocument(x *kg.Document) ([]byte, error) {
 	e.b = append(e.b, recordVersion)
 	e.str(x.ID)
 	e.str(x.ContentHash)
-	if err := e.json(x.Metadata); err != nil {
+	if err := e.props(x.Metadata); err != nil {
 		return nil, err
 	}
 	return e.b, nil
@@ -220,7 +280,7 @@ func decodeDocument(b []byte) (*kg.Document, error) {
 	d := dec{b: b}
 	d.version()
 	x := &kg.Document{ID: d.str(), ContentHash: d.str()}
-	x.Metadata = d.json()
+	x.Metadata = d.props()
 	return x, d.err
 }
 

@@ -24,7 +24,7 @@ func (s *Store) DeleteDocument(ctx context.Context, id string) (kg.DeleteStats, 
 	var st kg.DeleteStats
 	err := s.write(ctx, func(tx *bolt.Tx, w *writeState) error {
 		st = kg.DeleteStats{}
-		w.counts, w.changes = kg.Stats{}, nil
+		w.counts, w.changes, w.keys = kg.Stats{}, nil, nil
 		if err := deleteDocRecord(tx, id, w); err != nil {
 			return err
 		}
@@ -39,7 +39,7 @@ func (s *Store) DeleteDocument(ctx context.Context, id string) (kg.DeleteStats, 
 			return err
 		}
 		gone := func(c string) bool { return chunks[c] }
-		b := edgeBuckets(tx)
+		b := edgeBuckets(tx, w)
 		for i, key := range nodeKeys {
 			if err := ctxEvery(ctx, i); err != nil {
 				return err
@@ -210,7 +210,10 @@ func trimEdge(b edgeTx, key uint64, gone func(string) bool) (removed bool, err e
 		if err != nil {
 			return false, err
 		}
-		return false, b.recs.Put(k, v)
+		if err := b.recs.Put(k, v); err != nil {
+			return false, err
+		}
+		return false, b.link(e, key, v) // the adjacency values hold the record
 	}
 	// Support entries of the gone chunks were deleted by supported.
 	return true, b.remove(e, key)

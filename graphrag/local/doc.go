@@ -16,27 +16,34 @@
 //
 // Records are keyed by internal uint64 keys (8 bytes, big-endian), taken
 // from a per-bucket sequence so bulk loads append at the end of the B+tree.
-// User IDs map to keys in *_ids buckets.
+// User IDs map to keys in *_ids buckets; node_ids is also mirrored in
+// memory (rebuilt on Open, updated after each commit), so reads resolve node
+// IDs without a B+tree lookup.
 //
-//	meta                "version" -> 1, "dim" -> uint32 embedding dimension
+//	meta                "version" -> 2, "dim" -> uint32 embedding dimension
 //	nodes, edges,
 //	chunks, docs        key -> record (binary, see below)
 //	node_ids, edge_ids,
 //	chunk_ids, doc_ids  user ID -> key
-//	out                 fromKey | type | 0x00 | toID   | 0x00 | edgeKey -> ""
-//	in                  toKey   | type | 0x00 | fromID | 0x00 | edgeKey -> ""
+//	out                 fromKey | type | 0x00 | toID   | 0x00 | edgeKey -> edge record
+//	in                  toKey   | type | 0x00 | fromID | 0x00 | edgeKey -> edge record
 //	doc_chunks          uvarint(len(docID)) | docID | chunkKey -> ""
 //	support             uvarint(len(chunkID)) | chunkID | 'n'|'e' | key -> ""
 //
 // So a node's edges of one type are one prefix scan of out or in, already
-// ordered by the other node's ID; a document's chunks are one prefix scan of
+// ordered by the other node's ID, and yields the edges themselves (each
+// edge record is stored three times: in edges and as the value of its two
+// adjacency entries; layout 1 files, with empty values, are migrated on
+// Open); a document's chunks are one prefix scan of
 // doc_chunks, and the nodes and edges a chunk supports one prefix scan of
 // support. A node key is allocated when the node is first stored or first
 // named by an edge, so edges may refer to nodes not stored yet.
 //
 // A record is a version byte followed by fields: strings as uvarint length
-// and bytes, properties and metadata as JSON, embeddings as a uvarint
-// dimension and little-endian float32 values.
+// and bytes, properties and metadata in a tagged binary encoding of the
+// JSON value (normalised through encoding/json on write, so they read back
+// as a JSON round trip would; version 1 records, with JSON, are still read),
+// embeddings as a uvarint dimension and little-endian float32 values.
 //
 // # Vector search
 //
@@ -45,4 +52,26 @@
 // on Open, beside a table of each embedded node's ID, type and properties,
 // so VectorSearch filters with kg.Filter.Match without reading records from
 // disk; only the k hits are read.
+//
+// WithIndex chooses the index: IndexExact (vecindex.Exact), IndexHNSW
+// (vecindex.HNSW, approximate), or IndexAuto, the default, which uses HNSW
+// when the store holds more than DefaultHNSWThreshold (50,000) nodes at
+// Open. An HNSW index is written on Close to Path()+".hnsw" (temporary file,
+// fsync, rename) and loaded by the next Open only when its key count and
+// KeysDigest match the embedded node records; otherwise it is rebuilt. Open
+// removes the snapshot once read, so after a crash (or any Open that does
+// not end in a clean Close) the next Open rebuilds instead of trusting
+// vectors that may have changed since.
+//
+// # Measured figures
+//
+// On the 2-core development machine, 100,000 nodes with 384-dimension
+// embeddings and 1,000,000 edges (BenchmarkRead100k, store built once with
+// WithNoSync):
+//
+//	go test -run '^$' -bench Read100k -benchtime 3s -count 2 -benchmem ./graphrag/local/
+//
+//	Nodes of 1,000 random IDs        2.3-3.0 ms/op (target <= 3 ms)
+//	Neighbors of one node, 10 edges  p50 8.2 µs, p99 31 µs, mean 12 µs (target p50 <= 10 µs)
+//	Neighbors, Both, ~20 edges       p50 19-22 µs, mean 27-30 µs
 package local

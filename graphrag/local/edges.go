@@ -11,13 +11,14 @@ import (
 
 // edgeTx groups the buckets an edge write touches.
 type edgeTx struct {
+	w              *writeState // records node key changes
 	recs, ids, sup *bolt.Bucket
 	nodes, nodeIDs *bolt.Bucket
 	out, in        *bolt.Bucket
 }
 
-func edgeBuckets(tx *bolt.Tx) edgeTx {
-	return edgeTx{
+func edgeBuckets(tx *bolt.Tx, w *writeState) edgeTx {
+	return edgeTx{w: w,
 		recs: tx.Bucket(bEdges), ids: tx.Bucket(bEdgeIDs), sup: tx.Bucket(bSupport),
 		nodes: tx.Bucket(bNodes), nodeIDs: tx.Bucket(bNodeIDs),
 		out: tx.Bucket(bOut), in: tx.Bucket(bIn),
@@ -41,21 +42,21 @@ func (b edgeTx) nodeType(id string) (string, bool) {
 	return t, d.err == nil
 }
 
-// link writes e's adjacency entries, allocating node keys for endpoints not
-// seen before.
-func (b edgeTx) link(e *kg.Edge, key uint64) error {
-	from, _, err := ensureKey(b.nodeIDs, b.nodes, e.From)
+// link writes e's adjacency entries, whose value is the edge record rec,
+// allocating node keys for endpoints not seen before.
+func (b edgeTx) link(e *kg.Edge, key uint64, rec []byte) error {
+	from, err := b.w.nodeKey(b.nodeIDs, b.nodes, e.From)
 	if err != nil {
 		return err
 	}
-	to, _, err := ensureKey(b.nodeIDs, b.nodes, e.To)
+	to, err := b.w.nodeKey(b.nodeIDs, b.nodes, e.To)
 	if err != nil {
 		return err
 	}
-	if err := b.out.Put(adjKey(from, e.Type, e.To, key), nil); err != nil {
+	if err := b.out.Put(adjKey(from, e.Type, e.To, key), rec); err != nil {
 		return err
 	}
-	return b.in.Put(adjKey(to, e.Type, e.From, key), nil)
+	return b.in.Put(adjKey(to, e.Type, e.From, key), rec)
 }
 
 // unlink deletes e's adjacency entries.
@@ -105,6 +106,7 @@ func (b edgeTx) gcNodeKey(id string) error {
 	if b.nodes.Get(k) != nil || hasPrefix(b.out, k) || hasPrefix(b.in, k) {
 		return nil
 	}
+	b.w.keys = append(b.w.keys, keyChange{id: id})
 	return b.nodeIDs.Delete([]byte(id))
 }
 

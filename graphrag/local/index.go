@@ -23,13 +23,14 @@ type vectorIndex interface {
 // embedded nodes and, for filtering, their ID, type and properties.
 type memIndex struct {
 	mu   sync.RWMutex
+	hnsw bool        // the index is (or will be) a vecindex.HNSW
 	dim  int         // 0 until the first embedding
 	vec  vectorIndex // nil while dim is 0
 	meta map[uint64]*kg.Node
 }
 
-func newMemIndex(dim int) (*memIndex, error) {
-	m := &memIndex{meta: map[uint64]*kg.Node{}}
+func newMemIndex(dim int, hnsw bool) (*memIndex, error) {
+	m := &memIndex{meta: map[uint64]*kg.Node{}, hnsw: hnsw}
 	return m, m.setDim(dim)
 }
 
@@ -37,7 +38,13 @@ func (m *memIndex) setDim(dim int) error {
 	if dim == 0 || m.vec != nil {
 		return nil
 	}
-	v, err := vecindex.NewExact(dim)
+	var v vectorIndex
+	var err error
+	if m.hnsw {
+		v, err = vecindex.NewHNSW(dim, vecindex.HNSWConfig{})
+	} else {
+		v, err = vecindex.NewExact(dim)
+	}
 	if err != nil {
 		return err
 	}

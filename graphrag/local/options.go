@@ -18,7 +18,29 @@ type config struct {
 	timeout  time.Duration
 	noSync   bool
 	logger   *slog.Logger
+	index    IndexKind
 }
+
+// IndexKind selects the in-memory vector index.
+type IndexKind int
+
+const (
+	// IndexAuto (the default) uses IndexHNSW when the store holds more
+	// than DefaultHNSWThreshold nodes at Open, IndexExact otherwise. The
+	// choice holds until Close.
+	IndexAuto IndexKind = iota
+	// IndexExact scores every vector: exact answers, any filter.
+	IndexExact
+	// IndexHNSW is approximate (vecindex.HNSW), persisted on Close to
+	// Path()+".hnsw" and loaded on Open when it matches the records.
+	IndexHNSW
+)
+
+// DefaultHNSWThreshold is the node count above which IndexAuto picks HNSW.
+const DefaultHNSWThreshold = 50_000
+
+// WithIndex selects the vector index (default IndexAuto).
+func WithIndex(k IndexKind) Option { return func(c *config) { c.index = k } }
 
 func defaultConfig() config {
 	return config{timeout: DefaultTimeout, logger: slog.New(slog.DiscardHandler)}

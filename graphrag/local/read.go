@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -13,32 +14,45 @@ import (
 )
 
 // Nodes returns the nodes with the given IDs, in input order; an entry is
-// nil when the ID is not stored.
+// nil when the ID is not stored. IDs resolve to keys in memory (keyMap) and
+// the records are read in key order, so the pages are visited in file
+// order within one read transaction.
 func (s *Store) Nodes(ctx context.Context, ids []string) ([]*kg.Node, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
 	defer s.end()
 	out := make([]*kg.Node, len(ids))
+	keys := make([]uint64, len(ids))
+	s.keys.lookup(ids, keys)
+	order := make([]int, 0, len(ids))
+	for i, k := range keys {
+		if k != 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(keys[a], keys[b]) })
 	err := s.db.View(func(tx *bolt.Tx) error {
-		recs, idb := tx.Bucket(bNodes), tx.Bucket(bNodeIDs)
-		for i, id := range ids {
-			if err := ctxEvery(ctx, i); err != nil {
+		c := tx.Bucket(bNodes).Cursor()
+		var kb [8]byte
+		for n, i := range order {
+			if err := ctxEvery(ctx, n); err != nil {
 				return err
 			}
-			key, ok := lookupKey(idb, id)
-			if !ok {
+			if n > 0 && keys[i] == keys[order[n-1]] {
+				out[i] = cloneNode(out[order[n-1]]) // a repeated ID
 				continue
 			}
-			raw := recs.Get(u64(key))
-			if raw == nil {
-				continue
+			binary.BigEndian.PutUint64(kb[:], keys[i])
+			k, raw := c.Seek(kb[:])
+			if k == nil || !bytes.Equal(k, kb[:]) {
+				continue // a key without a record: an ID only named by edges
 			}
-			n, err := decodeNode(raw)
+			node, err := decodeNode(raw)
 			if err != nil {
-				return fmt.Errorf("local: node %q: %w", id, err)
+				return fmt.Errorf("local: node %q: %w", ids[i], err)
 			}
-			out[i] = n
+			out[i] = node
 		}
 		return nil
 	})
@@ -46,6 +60,40 @@ func (s *Store) Nodes(ctx context.Context, ids []string) ([]*kg.Node, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// cloneNode copies n so that repeated IDs in one call share no memory.
+func cloneNode(n *kg.Node) *kg.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Properties = cloneValue(n.Properties).(map[string]any)
+	c.Embedding = slices.Clone(n.Embedding)
+	c.ChunkIDs = slices.Clone(n.ChunkIDs)
+	return &c
+}
+
+// cloneValue deep-copies a decoded JSON value.
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if x == nil {
+			return x
+		}
+		m := make(map[string]any, len(x))
+		for k, y := range x {
+			m[k] = cloneValue(y)
+		}
+		return m
+	case []any:
+		a := make([]any, len(x))
+		for i, y := range x {
+			a[i] = cloneValue(y)
+		}
+		return a
+	}
+	return v
 }
 
 // Chunks returns the chunks with the given IDs, in input order; an entry
@@ -121,26 +169,34 @@ func (s *Store) Documents(ctx context.Context, ids []string) ([]*kg.Document, er
 	return out, nil
 }
 
-// adjEntry is one adjacency key, decoded.
+// adjEntry is one adjacency entry, decoded; rec is the edge record (the
+// entry's value), valid only within the read transaction.
 type adjEntry struct {
 	typ, other string
 	edge       uint64
+	rec        []byte
+	in         bool // from the in bucket
 }
 
 func compareAdj(a, b adjEntry) int {
-	if c := cmp.Compare(a.typ, b.typ); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.other, b.other); c != 0 {
+	if c := compareTypeOther(a, b); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.edge, b.edge)
 }
 
+func compareTypeOther(a, b adjEntry) int {
+	if c := cmp.Compare(a.typ, b.typ); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.other, b.other)
+}
+
 // Neighbors returns, for each given node ID, its edges matching opts,
 // ordered by edge type, then the other node's ID, then edge ID, at
 // most opts.Limit per node (0: all). An edge that is a self-loop appears
-// once with Both.
+// once with Both. The edges are decoded from the adjacency entries' values:
+// one prefix scan per node and direction, no edge record lookups.
 func (s *Store) Neighbors(ctx context.Context, ids []string, opts kg.NeighborOptions) ([][]kg.Edge, error) {
 	if opts.Limit < 0 {
 		return nil, invalid(fmt.Errorf("neighbors: limit %d is negative", opts.Limit))
@@ -152,43 +208,49 @@ func (s *Store) Neighbors(ctx context.Context, ids []string, opts kg.NeighborOpt
 		return nil, err
 	}
 	defer s.end()
-	types := slices.Clone(opts.EdgeTypes)
-	slices.Sort(types)
-	types = slices.Compact(types)
+	types := opts.EdgeTypes
+	if len(types) > 1 {
+		types = slices.Clone(types)
+		slices.Sort(types)
+		types = slices.Compact(types)
+	}
 	out := make([][]kg.Edge, len(ids))
+	keys := make([]uint64, len(ids))
+	s.keys.lookup(ids, keys)
 	err := s.db.View(func(tx *bolt.Tx) error {
-		idb, recs := tx.Bucket(bNodeIDs), tx.Bucket(bEdges)
+		var entries []adjEntry
 		for i, id := range ids {
 			if err := ctxEvery(ctx, i); err != nil {
 				return err
 			}
 			out[i] = []kg.Edge{}
-			key, ok := lookupKey(idb, id)
-			if !ok {
+			key := keys[i]
+			if key == 0 {
 				continue
 			}
-			var entries []adjEntry
+			entries = entries[:0]
 			switch opts.Direction {
 			case kg.Outgoing:
-				entries = scanAdj(tx.Bucket(bOut), key, types, opts.Limit)
+				entries = scanAdj(entries, tx.Bucket(bOut), false, key, types, opts.Limit)
 			case kg.Incoming:
-				entries = scanAdj(tx.Bucket(bIn), key, types, opts.Limit)
+				entries = scanAdj(entries, tx.Bucket(bIn), true, key, types, opts.Limit)
 			case kg.Both:
-				entries = mergeAdj(scanAdj(tx.Bucket(bOut), key, types, opts.Limit),
-					scanAdj(tx.Bucket(bIn), key, types, opts.Limit), opts.Limit)
+				entries = scanAdj(entries, tx.Bucket(bOut), false, key, types, opts.Limit)
+				n := len(entries)
+				entries = scanAdj(entries, tx.Bucket(bIn), true, key, types, opts.Limit)
+				entries = mergeAdj(entries, n, opts.Limit)
 			}
-			for _, a := range entries {
-				raw := recs.Get(u64(a.edge))
-				if raw == nil {
-					return fmt.Errorf("local: node %q: %w: adjacency names missing edge key %d", id, errCorrupt, a.edge)
+			edges := make([]kg.Edge, len(entries))
+			for j, a := range entries {
+				from, to := id, a.other // an out entry; an in entry swaps them
+				if a.in {
+					from, to = a.other, id
 				}
-				e, err := decodeEdge(raw)
-				if err != nil {
+				if err := decodeEdgeKnown(&edges[j], a.rec, from, to, a.typ); err != nil {
 					return fmt.Errorf("local: node %q: edge key %d: %w", id, a.edge, err)
 				}
-				out[i] = append(out[i], *e)
 			}
-			out[i] = orderEdges(out[i], entries, opts.Limit)
+			out[i] = orderEdges(edges, entries, opts.Limit)
 		}
 		return nil
 	})
@@ -198,34 +260,39 @@ func (s *Store) Neighbors(ctx context.Context, ids []string, opts kg.NeighborOpt
 	return out, nil
 }
 
-// scanAdj collects a node's adjacency entries of the given types (all when
-// none) in key order, which is (type, other ID, edge key) order; at most
-// limit (0: all).
-func scanAdj(bk *bolt.Bucket, node uint64, types []string, limit int) []adjEntry {
-	var out []adjEntry
+// scanAdj appends to out a node's adjacency entries of the given types
+// (all when none) in key order, which is (type, other ID, edge key) order;
+// at most limit (0: all) are appended.
+func scanAdj(out []adjEntry, bk *bolt.Bucket, in bool, node uint64, types []string, limit int) []adjEntry {
+	base := len(out)
+	c := bk.Cursor()
 	scan := func(prefix []byte) bool {
-		c := bk.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			typ, other, edge, ok := parseAdjKey(k)
 			if !ok {
 				continue
 			}
+			if n := len(out); n > 0 && out[n-1].typ == typ {
+				typ = out[n-1].typ // share one string per type
+			}
 			// Past the limit, keep the entries tied with the last one kept:
 			// ties are ordered by edge ID once the edges are read.
-			if limit > 0 && len(out) >= limit && (out[len(out)-1].typ != typ || out[len(out)-1].other != other) {
+			if limit > 0 && len(out)-base >= limit && (out[len(out)-1].typ != typ || out[len(out)-1].other != other) {
 				return false
 			}
-			out = append(out, adjEntry{typ: typ, other: other, edge: edge})
+			out = append(out, adjEntry{typ: typ, other: other, edge: edge, rec: v, in: in})
 		}
 		return true
 	}
-	base := u64(node)
+	var prefix [8]byte
+	binary.BigEndian.PutUint64(prefix[:], node)
 	if len(types) == 0 {
-		scan(base)
+		scan(prefix[:])
 		return out
 	}
+	p := make([]byte, 0, 8+32)
 	for _, t := range types {
-		p := append(append(slices.Clone(base), t...), 0)
+		p = append(append(append(p[:0], prefix[:]...), t...), 0)
 		if !scan(p) {
 			break
 		}
@@ -233,49 +300,69 @@ func scanAdj(bk *bolt.Bucket, node uint64, types []string, limit int) []adjEntry
 	return out
 }
 
-// mergeAdj merges two sorted lists, dropping the second copy of an edge
-// (a self-loop is in both), keeping at most limit (0: all).
-func mergeAdj(a, b []adjEntry, limit int) []adjEntry {
-	out := make([]adjEntry, 0, len(a)+len(b))
-	out = append(append(out, a...), b...)
-	slices.SortStableFunc(out, compareAdj)
-	out = slices.CompactFunc(out, func(x, y adjEntry) bool { return x.edge == y.edge })
-	if limit > 0 && len(out) > limit {
+// mergeAdj sorts all[:n] and all[n:], both sorted, into one list, dropping
+// the second copy of an edge (a self-loop is in both), keeping at most
+// limit (0: all).
+func mergeAdj(all []adjEntry, n, limit int) []adjEntry {
+	if n == 0 || n == len(all) {
+		// One side only: already sorted, and no self-loop can repeat.
+	} else {
+		slices.SortStableFunc(all, compareAdj)
+		all = slices.CompactFunc(all, func(x, y adjEntry) bool { return x.edge == y.edge })
+	}
+	if limit > 0 && len(all) > limit {
 		// Keep the entries tied with the last one kept (see scanAdj).
 		n := limit
-		for n < len(out) && out[n].typ == out[limit-1].typ && out[n].other == out[limit-1].other {
+		for n < len(all) && all[n].typ == all[limit-1].typ && all[n].other == all[limit-1].other {
 			n++
 		}
-		out = out[:n]
+		all = all[:n]
 	}
-	return out
+	return all
 }
 
-// orderEdges orders edges (read for entries, in entry order) by type,
-// other node ID, then edge ID, and keeps at most limit (0: all).
+// orderEdges orders edges (decoded from entries, in entry order) by type,
+// other node ID, then edge ID, and keeps at most limit (0: all). Entries
+// are in (type, other ID, edge key) order, so only runs with the same type
+// and other ID (parallel edges) may need reordering.
 func orderEdges(edges []kg.Edge, entries []adjEntry, limit int) []kg.Edge {
-	idx := make([]int, len(edges))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int {
-		ea, eb := entries[a], entries[b]
-		if c := cmp.Compare(ea.typ, eb.typ); c != 0 {
-			return c
+	if !slices.IsSortedFunc(entries, compareTypeOther) {
+		// Only when another node's ID holds a 0x00 byte can the key order
+		// differ from (type, other ID) order: sort fully.
+		idx := make([]int, len(edges))
+		for i := range idx {
+			idx[i] = i
 		}
-		if c := cmp.Compare(ea.other, eb.other); c != 0 {
-			return c
+		slices.SortStableFunc(idx, func(a, b int) int {
+			if c := compareTypeOther(entries[a], entries[b]); c != 0 {
+				return c
+			}
+			return cmp.Compare(edges[a].ID, edges[b].ID)
+		})
+		sorted := make([]kg.Edge, len(edges))
+		for i, j := range idx {
+			sorted[i] = edges[j]
 		}
-		return cmp.Compare(edges[a].ID, edges[b].ID)
-	})
-	out := make([]kg.Edge, 0, len(edges))
-	for _, i := range idx {
-		out = append(out, edges[i])
+		edges = sorted
+		if limit > 0 && len(edges) > limit {
+			edges = edges[:limit:limit]
+		}
+		return edges
 	}
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	for i := 0; i < len(entries); {
+		j := i + 1
+		for j < len(entries) && entries[j].typ == entries[i].typ && entries[j].other == entries[i].other {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortStableFunc(edges[i:j], func(a, b kg.Edge) int { return cmp.Compare(a.ID, b.ID) })
+		}
+		i = j
 	}
-	return out
+	if limit > 0 && len(edges) > limit {
+		edges = edges[:limit:limit]
+	}
+	return edges
 }
 
 // VectorSearch returns the k embedded nodes most similar (cosine) to

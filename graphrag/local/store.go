@@ -42,7 +42,10 @@ var (
 	metaDim     = []byte("dim")
 )
 
-const layoutVersion = 1
+// Layout versions: 1 had empty adjacency values; 2 stores the edge record
+// as the value of its two adjacency entries, so Neighbors reads no edge
+// record. A version 1 file is migrated on Open.
+const layoutVersion = 2
 
 // Store is the embedded kg.Store. It is safe for concurrent use: one writer
 // at a time, any number of readers.
@@ -59,6 +62,12 @@ type Store struct {
 	wmu sync.Mutex
 
 	idx *memIndex
+
+	// keys mirrors node_ids (see keyMap).
+	keys *keyMap
+
+	// snapLoaded reports that Open loaded the HNSW snapshot.
+	snapLoaded bool
 
 	// counts mirror the committed records (guarded by countMu).
 	countMu sync.Mutex
@@ -107,44 +116,86 @@ func (s *Store) load() error {
 			}
 		}
 		m := tx.Bucket(bMeta)
-		if v := m.Get(metaVersion); v == nil {
-			return m.Put(metaVersion, []byte{layoutVersion})
-		} else if len(v) != 1 || v[0] != layoutVersion {
+		v := m.Get(metaVersion)
+		switch {
+		case v == nil:
+		case len(v) == 1 && v[0] == layoutVersion:
+			return nil
+		case len(v) == 1 && v[0] == 1:
+			if err := migrateAdjacency(tx); err != nil {
+				return fmt.Errorf("migrate layout 1 to %d: %w", layoutVersion, err)
+			}
+			s.cfg.logger.Info("local: migrated layout", "path", s.path, "from", 1, "to", layoutVersion)
+		default:
 			return fmt.Errorf("unsupported layout version %v", v)
 		}
-		return nil
+		return m.Put(metaVersion, []byte{layoutVersion})
 	})
 	if err != nil {
 		return err
 	}
+	snap := s.takeSnapshot()
 	return s.db.View(func(tx *bolt.Tx) error {
 		dim := 0
 		if v := tx.Bucket(bMeta).Get(metaDim); len(v) == 4 {
 			dim = int(binary.BigEndian.Uint32(v))
 		}
-		idx, err := newMemIndex(dim)
+		nodes := tx.Bucket(bNodes)
+		nodeN := nodes.Stats().KeyN
+		useHNSW := s.cfg.index == IndexHNSW || (s.cfg.index == IndexAuto && nodeN > DefaultHNSWThreshold)
+		idx, err := newMemIndex(dim, useHNSW)
 		if err != nil {
 			return err
 		}
-		nodes := tx.Bucket(bNodes)
+		// With a snapshot candidate, fill only the metadata and check the
+		// snapshot's keys against the records; add the vectors otherwise.
+		useSnap := useHNSW && snap != nil && snap.Dimension() == dim
+		var digest uint64
 		err = nodes.ForEach(func(k, v []byte) error {
 			n, err := decodeNode(v)
 			if err != nil {
 				return fmt.Errorf("node key %x: %w", k, err)
 			}
-			if len(n.Embedding) > 0 {
-				return idx.put(binary.BigEndian.Uint64(k), n)
+			if len(n.Embedding) == 0 {
+				return nil
 			}
-			return nil
+			key := be64(k)
+			if useSnap {
+				digest += vecindex.KeyHash(key)
+				idx.meta[key] = &kg.Node{ID: n.ID, Type: n.Type, Properties: n.Properties}
+				return nil
+			}
+			return idx.put(key, n)
 		})
 		if err != nil {
 			return err
+		}
+		if useSnap {
+			if snap.Len() == len(idx.meta) && snap.KeysDigest() == digest {
+				idx.vec, s.snapLoaded = snap, true
+			} else {
+				s.cfg.logger.Warn("local: HNSW snapshot does not match the records; rebuilding", "path", s.snapshotPath())
+				idx.meta = map[uint64]*kg.Node{}
+				err = nodes.ForEach(func(k, v []byte) error {
+					n, err := decodeNode(v)
+					if err != nil || len(n.Embedding) == 0 {
+						return err
+					}
+					return idx.put(be64(k), n)
+				})
+				if err != nil {
+					return err
+				}
+			}
+		}
+		if s.keys, err = loadKeyMap(tx); err != nil {
+			return fmt.Errorf("node_ids: %w", err)
 		}
 		s.idx = idx
 		s.counts = kg.Stats{
 			Documents: tx.Bucket(bDocs).Stats().KeyN,
 			Chunks:    tx.Bucket(bChunks).Stats().KeyN,
-			Nodes:     nodes.Stats().KeyN,
+			Nodes:     nodeN,
 			Edges:     tx.Bucket(bEdges).Stats().KeyN,
 		}
 		return nil
@@ -179,7 +230,11 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	return s.db.Close()
+	serr := s.writeSnapshot()
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	return serr
 }
 
 // Stats counts what the store holds.
@@ -222,7 +277,22 @@ func lookupKey(ids *bolt.Bucket, id string) (uint64, bool) {
 	if len(v) != 8 {
 		return 0, false
 	}
-	return binary.BigEndian.Uint64(v), true
+	return be64(v), true
+}
+
+func be64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+// migrateAdjacency writes each edge record as the value of its adjacency
+// entries (layout 1 to 2).
+func migrateAdjacency(tx *bolt.Tx) error {
+	b := edgeBuckets(tx, &writeState{})
+	return b.recs.ForEach(func(k, v []byte) error {
+		e, err := decodeEdge(v)
+		if err != nil {
+			return fmt.Errorf("edge key %x: %w", k, err)
+		}
+		return b.link(e, be64(k), v)
+	})
 }
 
 // ensureKey returns id's key, allocating one from records' sequence when
@@ -251,6 +321,16 @@ func (s *Store) Verify(ctx context.Context) error {
 	want, n, err := s.recordDigest()
 	if err != nil {
 		return fmt.Errorf("local: verify: %w", err)
+	}
+	var idsN int
+	if err := s.db.View(func(tx *bolt.Tx) error { idsN = tx.Bucket(bNodeIDs).Stats().KeyN; return nil }); err != nil {
+		return fmt.Errorf("local: verify: %w", err)
+	}
+	s.keys.mu.RLock()
+	mapN := len(s.keys.m)
+	s.keys.mu.RUnlock()
+	if mapN != idsN {
+		return fmt.Errorf("local: verify: %w: node key map holds %d IDs, node_ids %d", errCorrupt, mapN, idsN)
 	}
 	s.idx.mu.RLock()
 	defer s.idx.mu.RUnlock()

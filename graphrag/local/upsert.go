@@ -33,6 +33,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *bolt.Tx, w *writeState) e
 		return err
 	}
 	s.addCounts(w.counts)
+	s.keys.apply(w.keys)
 	if err := s.idx.apply(w.changes); err != nil {
 		// Cannot happen for validated input; the records are committed and
 		// the next Open rebuilds the index from them.
@@ -47,6 +48,16 @@ type writeState struct {
 	dim     int
 	changes []indexChange
 	counts  kg.Stats
+	keys    []keyChange // node_ids changes, applied to Store.keys
+}
+
+// nodeKey is ensureKey on node_ids, recording an allocation.
+func (w *writeState) nodeKey(ids, records *bolt.Bucket, id string) (uint64, error) {
+	key, created, err := ensureKey(ids, records, id)
+	if created {
+		w.keys = append(w.keys, keyChange{id: id, key: key})
+	}
+	return key, err
 }
 
 // UpsertDocuments records source documents, replacing stored ones with the
@@ -164,7 +175,7 @@ func (s *Store) UpsertNodes(ctx context.Context, nodes []kg.Node) error {
 			if err := ctxEvery(ctx, i); err != nil {
 				return err
 			}
-			key, _, err := ensureKey(ids, recs, nodes[i].ID)
+			key, err := w.nodeKey(ids, recs, nodes[i].ID)
 			if err != nil {
 				return err
 			}
@@ -224,7 +235,7 @@ func (s *Store) UpsertEdges(ctx context.Context, edges []kg.Edge) error {
 		return s.begin0(ctx)
 	}
 	return s.write(ctx, func(tx *bolt.Tx, w *writeState) error {
-		b := edgeBuckets(tx)
+		b := edgeBuckets(tx, w)
 		for i := range edges {
 			if err := ctxEvery(ctx, i); err != nil {
 				return err
@@ -258,7 +269,7 @@ func (s *Store) UpsertEdges(ctx context.Context, edges []kg.Edge) error {
 					return err
 				}
 			}
-			if err := b.link(&merged, key); err != nil {
+			if err := b.link(&merged, key, v); err != nil {
 				return err
 			}
 			if err := addSupport(b.sup, kindEdge, key, oldEdgeChunks(old), merged.ChunkIDs); err != nil {
