@@ -99,50 +99,26 @@ func cloneValue(v any) any {
 // Chunks returns the chunks with the given IDs, in input order; an entry
 // is nil when the ID is not stored.
 func (s *Store) Chunks(ctx context.Context, ids []string) ([]*kg.Chunk, error) {
-	if err := s.begin(ctx); err != nil {
-		return nil, err
-	}
-	defer s.end()
-	out := make([]*kg.Chunk, len(ids))
-	err := s.db.View(func(tx *bolt.Tx) error {
-		recs, idb := tx.Bucket(bChunks), tx.Bucket(bChunkIDs)
-		for i, id := range ids {
-			if err := ctxEvery(ctx, i); err != nil {
-				return err
-			}
-			key, ok := lookupKey(idb, id)
-			if !ok {
-				continue
-			}
-			raw := recs.Get(u64(key))
-			if raw == nil {
-				continue
-			}
-			c, err := decodeChunk(raw)
-			if err != nil {
-				return fmt.Errorf("local: chunk %q: %w", id, err)
-			}
-			out[i] = c
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return readByIDs(ctx, s, ids, bChunks, bChunkIDs, "chunk", decodeChunk)
 }
 
 // Documents returns the documents with the given IDs, in input order; an
 // entry is nil when the ID is not stored. It is not part of kg.Store; the
 // ingest pipeline uses it to skip documents whose ContentHash is unchanged.
 func (s *Store) Documents(ctx context.Context, ids []string) ([]*kg.Document, error) {
+	return readByIDs(ctx, s, ids, bDocs, bDocIDs, "document", decodeDocument)
+}
+
+// readByIDs reads the records with the given user IDs from one record
+// bucket through its ID bucket, in input order, nil where missing.
+func readByIDs[T any](ctx context.Context, s *Store, ids []string, recBucket, idBucket []byte, what string, decode func([]byte) (*T, error)) ([]*T, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
 	defer s.end()
-	out := make([]*kg.Document, len(ids))
+	out := make([]*T, len(ids))
 	err := s.db.View(func(tx *bolt.Tx) error {
-		recs, idb := tx.Bucket(bDocs), tx.Bucket(bDocIDs)
+		recs, idb := tx.Bucket(recBucket), tx.Bucket(idBucket)
 		for i, id := range ids {
 			if err := ctxEvery(ctx, i); err != nil {
 				return err
@@ -155,11 +131,11 @@ func (s *Store) Documents(ctx context.Context, ids []string) ([]*kg.Document, er
 			if raw == nil {
 				continue
 			}
-			d, err := decodeDocument(raw)
+			v, err := decode(raw)
 			if err != nil {
-				return fmt.Errorf("local: document %q: %w", id, err)
+				return fmt.Errorf("local: %s %q: %w", what, id, err)
 			}
-			out[i] = d
+			out[i] = v
 		}
 		return nil
 	})
