@@ -363,19 +363,7 @@ func (s *Store) UpsertNodes(ctx context.Context, nodes []kg.Node) error {
 	if err != nil {
 		return err
 	}
-	staged := map[string]kg.Node{}
-	exists := map[string]bool{}
-	for _, n := range clean {
-		var old *kg.Node
-		if o, ok := staged[n.ID]; ok {
-			old = &o
-		} else if d, ok := oldDocs[n.ID]; ok {
-			o := decodeNode(d)
-			old = &o
-			exists[n.ID] = true
-		}
-		staged[n.ID] = kg.MergeNode(old, n)
-	}
+	staged, exists := mergeBatch(clean, func(n kg.Node) string { return n.ID }, oldDocs, decodeNode, kg.MergeNode)
 	docs := make([]astra.Document, len(ids))
 	for i, id := range ids {
 		docs[i] = nodeDoc(staged[id])
@@ -473,22 +461,31 @@ func (s *Store) UpsertEdges(ctx context.Context, edges []kg.Edge) error {
 	if err != nil {
 		return err
 	}
-	staged := map[string]kg.Edge{}
-	exists := map[string]bool{}
-	for _, e := range clean {
-		var old *kg.Edge
-		if o, ok := staged[e.ID]; ok {
-			old = &o
-		} else if d, ok := oldDocs[e.ID]; ok {
-			o := decodeEdge(d)
-			old = &o
-			exists[e.ID] = true
-		}
-		staged[e.ID] = kg.MergeEdge(old, e)
-	}
+	staged, exists := mergeBatch(clean, func(e kg.Edge) string { return e.ID }, oldDocs, decodeEdge, kg.MergeEdge)
 	docs := make([]astra.Document, len(ids))
 	for i, id := range ids {
 		docs[i] = edgeDoc(staged[id])
 	}
 	return s.write(ctx, c, docs, exists, edgeFields)
+}
+
+// mergeBatch merges a batch into the stored records, in batch order (a
+// record repeated in the batch merges onto its earlier self): staged holds
+// the merged record per ID, exists marks the IDs already stored.
+func mergeBatch[T any](batch []T, id func(T) string, stored map[string]astra.Document,
+	decode func(astra.Document) T, merge func(*T, T) T) (staged map[string]T, exists map[string]bool) {
+	staged, exists = map[string]T{}, map[string]bool{}
+	for _, rec := range batch {
+		key := id(rec)
+		var old *T
+		if o, ok := staged[key]; ok {
+			old = &o
+		} else if d, ok := stored[key]; ok {
+			o := decode(d)
+			old = &o
+			exists[key] = true
+		}
+		staged[key] = merge(old, rec)
+	}
+	return staged, exists
 }
