@@ -273,7 +273,7 @@ func copyEdges(list []kg.Edge, dup bool) []kg.Edge {
 	copy(out, list)
 	if dup {
 		for i := range out {
-			out[i].Properties, _ = jsonCopy(out[i].Properties, "")
+			out[i].Properties, _ = kg.CopyJSON(out[i].Properties, "")
 			out[i].ChunkIDs = slices.Clone(out[i].ChunkIDs)
 		}
 	}

@@ -2,7 +2,6 @@ package astrastore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -22,24 +21,6 @@ func (s *Store) parallel(ctx context.Context, n int, fn func(ctx context.Context
 		g.Go(func() error { return fn(gctx, i) })
 	}
 	return g.Wait()
-}
-
-// jsonCopy deep-copies a JSON-like map through its JSON encoding, so
-// nothing is shared with the caller and an unencodable value is caught
-// before anything is sent.
-func jsonCopy(m map[string]any, what string) (map[string]any, error) {
-	if len(m) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", kg.ErrInvalid, what, err)
-	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", kg.ErrInvalid, what, err)
-	}
-	return out, nil
 }
 
 func cloneVec(v []float32) []float32 {
@@ -210,7 +191,7 @@ func (s *Store) UpsertDocuments(ctx context.Context, docs []kg.Document) error {
 		if d.ID == "" {
 			return fmt.Errorf("%w: documents[%d]: id is empty", kg.ErrInvalid, i)
 		}
-		md, err := jsonCopy(d.Metadata, fmt.Sprintf("document %q: metadata", d.ID))
+		md, err := kg.CopyJSON(d.Metadata, fmt.Sprintf("document %q: metadata", d.ID))
 		if err != nil {
 			return err
 		}
@@ -324,7 +305,7 @@ func (s *Store) UpsertNodes(ctx context.Context, nodes []kg.Node) error {
 		if err := n.Validate(); err != nil {
 			return err
 		}
-		props, err := jsonCopy(n.Properties, fmt.Sprintf("node %q: properties", n.ID))
+		props, err := kg.CopyJSON(n.Properties, fmt.Sprintf("node %q: properties", n.ID))
 		if err != nil {
 			return err
 		}
@@ -439,7 +420,7 @@ func (s *Store) UpsertEdges(ctx context.Context, edges []kg.Edge) error {
 		if err := e.Validate(); err != nil {
 			return err
 		}
-		props, err := jsonCopy(e.Properties, fmt.Sprintf("edge %q: properties", e.ID))
+		props, err := kg.CopyJSON(e.Properties, fmt.Sprintf("edge %q: properties", e.ID))
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package kg
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 )
@@ -182,4 +183,23 @@ func unionStrings(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// CopyJSON deep-copies a JSON-like map through its JSON encoding, so that
+// nothing is shared with the caller and the copy holds exactly what a store
+// persisting JSON would return. An empty map gives nil; a value JSON cannot
+// encode gives an error matching ErrInvalid that starts with what.
+func CopyJSON(m map[string]any, what string) (map[string]any, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, what, err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, what, err)
+	}
+	return out, nil
 }

@@ -229,3 +229,18 @@ func TestErrorsAreDistinct(t *testing.T) {
 		}
 	}
 }
+
+func TestCopyJSON(t *testing.T) {
+	in := map[string]any{"n": 1, "nested": map[string]any{"a": []any{"x"}}}
+	out, err := CopyJSON(in, "node \"a\"")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"n": float64(1), "nested": map[string]any{"a": []any{"x"}}}, out)
+	out["nested"].(map[string]any)["a"] = nil
+	assert.Equal(t, []any{"x"}, in["nested"].(map[string]any)["a"], "the copy shares nothing")
+	empty, err := CopyJSON(map[string]any{}, "x")
+	require.NoError(t, err)
+	assert.Nil(t, empty)
+	_, err = CopyJSON(map[string]any{"f": func() {}}, `node "b": properties`)
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), `node "b": properties`)
+}

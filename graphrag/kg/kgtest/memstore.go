@@ -3,7 +3,6 @@ package kgtest
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -50,22 +49,6 @@ func (s *MemStore) check(ctx context.Context) error {
 	return nil
 }
 
-// jsonCopy deep-copies a JSON-like map through its JSON encoding.
-func jsonCopy(m map[string]any, what string) (map[string]any, error) {
-	if len(m) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: properties: %v", kg.ErrInvalid, what, err)
-	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("%w: %s: properties: %v", kg.ErrInvalid, what, err)
-	}
-	return out, nil
-}
-
 // UpsertDocuments implements kg.Store.
 func (s *MemStore) UpsertDocuments(ctx context.Context, docs []kg.Document) error {
 	s.mu.Lock()
@@ -78,7 +61,7 @@ func (s *MemStore) UpsertDocuments(ctx context.Context, docs []kg.Document) erro
 		if d.ID == "" {
 			return fmt.Errorf("%w: documents[%d]: id is empty", kg.ErrInvalid, i)
 		}
-		md, err := jsonCopy(d.Metadata, fmt.Sprintf("document %q", d.ID))
+		md, err := kg.CopyJSON(d.Metadata, fmt.Sprintf("document %q: properties", d.ID))
 		if err != nil {
 			return err
 		}
@@ -132,7 +115,7 @@ func (s *MemStore) UpsertNodes(ctx context.Context, nodes []kg.Node) error {
 		if err := n.Validate(); err != nil {
 			return err
 		}
-		props, err := jsonCopy(n.Properties, fmt.Sprintf("node %q", n.ID))
+		props, err := kg.CopyJSON(n.Properties, fmt.Sprintf("node %q: properties", n.ID))
 		if err != nil {
 			return err
 		}
@@ -173,7 +156,7 @@ func (s *MemStore) UpsertEdges(ctx context.Context, edges []kg.Edge) error {
 		if err := e.Validate(); err != nil {
 			return err
 		}
-		props, err := jsonCopy(e.Properties, fmt.Sprintf("edge %q", e.ID))
+		props, err := kg.CopyJSON(e.Properties, fmt.Sprintf("edge %q: properties", e.ID))
 		if err != nil {
 			return err
 		}
@@ -195,14 +178,14 @@ func (s *MemStore) UpsertEdges(ctx context.Context, edges []kg.Edge) error {
 
 // copyNode returns n with nothing shared with the store.
 func copyNode(n kg.Node) kg.Node {
-	n.Properties, _ = jsonCopy(n.Properties, "")
+	n.Properties, _ = kg.CopyJSON(n.Properties, "")
 	n.Embedding = cloneVec(n.Embedding)
 	n.ChunkIDs = slices.Clone(n.ChunkIDs)
 	return n
 }
 
 func copyEdge(e kg.Edge) kg.Edge {
-	e.Properties, _ = jsonCopy(e.Properties, "")
+	e.Properties, _ = kg.CopyJSON(e.Properties, "")
 	e.ChunkIDs = slices.Clone(e.ChunkIDs)
 	return e
 }
