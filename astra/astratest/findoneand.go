@@ -26,27 +26,7 @@ func findOneAndOptions(x *exec) (after, upsert, withSim bool, err *apiError) {
 // makes an upserted one.
 func (s *Server) findOneAndWrite(x *exec, change func(old map[string]any) (map[string]any, *apiError),
 	build func() (map[string]any, *apiError)) *result {
-	fm, err := x.object("filter")
-	if err != nil {
-		return fail(err)
-	}
-	f, err := s.compileFilter(x.coll.def, fm)
-	if err != nil {
-		return fail(err)
-	}
-	sm, err := x.object("sort")
-	if err != nil {
-		return fail(err)
-	}
-	so, err := s.compileSort(x.coll.def, sm)
-	if err != nil {
-		return fail(err)
-	}
-	pm, err := x.object("projection")
-	if err != nil {
-		return fail(err)
-	}
-	p, err := compileProjection(pm)
+	f, so, p, err := s.readClauses(x)
 	if err != nil {
 		return fail(err)
 	}
@@ -168,15 +148,7 @@ func normalizeID(id any) any {
 }
 
 func (s *Server) findOneAndDelete(x *exec) *result {
-	f, _, so, _, err := s.writeClauses(x, false)
-	if err != nil {
-		return fail(err)
-	}
-	pm, err := x.object("projection")
-	if err != nil {
-		return fail(err)
-	}
-	p, err := compileProjection(pm)
+	f, so, p, err := s.readClauses(x)
 	if err != nil {
 		return fail(err)
 	}
