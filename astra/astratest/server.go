@@ -2,9 +2,7 @@ package astratest
 
 import (
 	"context"
-	"errors"
 	"io"
-	"log"
 	"math/rand/v2"
 	"mime"
 	"net"
@@ -14,21 +12,21 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kgas-dev/kgas/internal/loopback"
 )
 
 // Server is a running in-process Data API server. Create one with
 // [NewServer] and stop it with [Server.Close]. All methods are safe for
 // concurrent use.
 type Server struct {
-	cfg    config
-	db     *database
-	stats  *statsRec
-	ln     net.Listener
-	http   *http.Server
-	url    string
-	quit   chan struct{}
-	served chan struct{}
-	once   sync.Once
+	cfg   config
+	db    *database
+	stats *statsRec
+	srv   *loopback.Server
+	url   string
+	quit  chan struct{}
+	once  sync.Once
 
 	ordinal  atomic.Int64
 	inFlight atomic.Int64
@@ -50,24 +48,14 @@ func NewServer(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:    cfg,
-		db:     newDatabase(cfg.keyspaces),
-		stats:  newStatsRec(),
-		ln:     ln,
-		url:    "http://" + ln.Addr().String(),
-		quit:   make(chan struct{}),
-		served: make(chan struct{}),
-		rng:    rand.New(rand.NewPCG(cfg.seed, 0x61737472612d7473)),
+		cfg:   cfg,
+		db:    newDatabase(cfg.keyspaces),
+		stats: newStatsRec(),
+		url:   "http://" + ln.Addr().String(),
+		quit:  make(chan struct{}),
+		rng:   rand.New(rand.NewPCG(cfg.seed, 0x61737472612d7473)),
 	}
-	s.http = &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
-	go func() {
-		defer close(s.served)
-		_ = s.http.Serve(ln)
-	}()
+	s.srv = loopback.Start(ln, s)
 	return s, nil
 }
 
@@ -77,7 +65,7 @@ func NewServer(opts ...Option) (*Server, error) {
 func (s *Server) URL() string { return s.url }
 
 // Addr returns the listen address, e.g. "127.0.0.1:41234".
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+func (s *Server) Addr() string { return s.srv.Addr() }
 
 // Close stops the server: it closes the listener and every connection,
 // wakes requests that wait out injected latency, and waits for handlers to
@@ -86,14 +74,7 @@ func (s *Server) Close() error {
 	var err error
 	s.once.Do(func() {
 		close(s.quit)
-		err = s.http.Close()
-		<-s.served
-		for s.inFlight.Load() > 0 {
-			time.Sleep(time.Millisecond)
-		}
-		if errors.Is(err, net.ErrClosed) {
-			err = nil
-		}
+		err = s.srv.Close()
 	})
 	return err
 }

@@ -3,15 +3,15 @@ package llmtest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kgas-dev/kgas/internal/loopback"
 )
 
 // Server is a running OpenAI-compatible simulator. Create one with
@@ -21,12 +21,10 @@ type Server struct {
 	cfg    Config
 	vocab  []string
 	models map[string]bool
-	ln     net.Listener
-	http   *http.Server
+	srv    *loopback.Server
 	url    string
 
 	quit     chan struct{} // closed by Close: wakes sleeps and stalls
-	served   chan struct{} // closed when Serve returns
 	closing  atomic.Bool
 	once     sync.Once
 	inFlight atomic.Int64
@@ -51,24 +49,14 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg:    cfg,
 		vocab:  strings.Fields(vocabText),
 		models: make(map[string]bool, len(cfg.Models)),
-		ln:     ln,
 		url:    "http://" + ln.Addr().String() + "/v1",
 		quit:   make(chan struct{}),
-		served: make(chan struct{}),
 	}
 	for _, m := range cfg.Models {
 		s.models[m] = true
 	}
 	s.state.Store(newState(&s.cfg))
-	s.http = &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
-	go func() {
-		defer close(s.served)
-		_ = s.http.Serve(ln)
-	}()
+	s.srv = loopback.Start(ln, s)
 	return s, nil
 }
 
@@ -77,7 +65,7 @@ func NewServer(cfg Config) (*Server, error) {
 func (s *Server) URL() string { return s.url }
 
 // Addr returns the listen address, e.g. "127.0.0.1:41234".
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+func (s *Server) Addr() string { return s.srv.Addr() }
 
 // Close stops the server: it closes the listener and every connection,
 // wakes requests that sleep or stall, and waits for handlers to return.
@@ -87,14 +75,7 @@ func (s *Server) Close() error {
 	s.once.Do(func() {
 		s.closing.Store(true)
 		close(s.quit)
-		err = s.http.Close()
-		<-s.served
-		for s.inFlight.Load() > 0 {
-			time.Sleep(time.Millisecond)
-		}
-		if errors.Is(err, net.ErrClosed) {
-			err = nil
-		}
+		err = s.srv.Close()
 	})
 	return err
 }
