@@ -88,7 +88,11 @@ func Open(path string, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("local: open %s: %w", path, err)
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: cfg.timeout, NoSync: cfg.noSync})
+	bopts := &bolt.Options{Timeout: cfg.timeout, NoSync: cfg.noSync}
+	if cfg.prefault {
+		bopts.MmapFlags = mmapPopulate
+	}
+	db, err := bolt.Open(path, 0o600, bopts)
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("local: open %s: %w (file lock not acquired within %v)", path, ErrLocked, cfg.timeout)

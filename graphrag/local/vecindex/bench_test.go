@@ -3,6 +3,7 @@ package vecindex
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"sync"
@@ -113,6 +114,20 @@ func BenchmarkExact100k(b *testing.B) {
 	}
 }
 
+// BenchmarkExact100kFloat is BenchmarkExact100k with the quantised first
+// pass turned off: the plain float32 scan it replaces.
+func BenchmarkExact100kFloat(b *testing.B) {
+	e := benchExact()
+	e.SetQuantisedThreshold(math.MaxInt)
+	defer e.SetQuantisedThreshold(0)
+	_, qs := benchData()
+	i := 0
+	for b.Loop() {
+		_, _ = e.Search(qs[i%len(qs)], 10, nil)
+		i++
+	}
+}
+
 // BenchmarkHNSW100k: one HNSW top-10 query per op at default parameters;
 // reports recall@10 against Exact and the one-off build time.
 func BenchmarkHNSW100k(b *testing.B) {
@@ -134,7 +149,8 @@ func BenchmarkHNSW100k(b *testing.B) {
 	b.ReportMetric(bh.build.Seconds(), "build-s")
 }
 
-// BenchmarkHNSW100kEf sweeps the search candidate-list size: for each ef
+// BenchmarkHNSW100kEf sweeps the search candidate-list size, with the
+// int8 graph walk (the default) and in float32 throughout: for each ef
 // it reports recall@10 against Exact and the per-query p50 and p99 over
 // the 200 queries (the b.N loop only repeats the query set).
 func BenchmarkHNSW100kEf(b *testing.B) {
@@ -146,23 +162,27 @@ func BenchmarkHNSW100kEf(b *testing.B) {
 		hits, _ := e.Search(q, 10, nil)
 		want[i] = hitIDs(hits)
 	}
-	for _, ef := range []int{16, 24, 32, 40, 48, 56, 64} {
-		b.Run(fmt.Sprintf("ef=%d", ef), func(b *testing.B) {
-			var sum float64
-			lat := make([]time.Duration, 0, len(qs))
-			for b.Loop() {
-				sum, lat = 0, lat[:0]
-				for i, q := range qs {
-					start := time.Now()
-					got, _ := bh.h.SearchEf(q, 10, ef, nil)
-					lat = append(lat, time.Since(start))
-					sum += recall(got, want[i])
+	for _, mode := range []string{"int8", "float"} {
+		bh.h.SetFloatSearch(mode == "float")
+		for _, ef := range []int{16, 24, 32, 40, 48, 56, 64} {
+			b.Run(fmt.Sprintf("%s/ef=%d", mode, ef), func(b *testing.B) {
+				var sum float64
+				lat := make([]time.Duration, 0, len(qs))
+				for b.Loop() {
+					sum, lat = 0, lat[:0]
+					for i, q := range qs {
+						start := time.Now()
+						got, _ := bh.h.SearchEf(q, 10, ef, nil)
+						lat = append(lat, time.Since(start))
+						sum += recall(got, want[i])
+					}
 				}
-			}
-			slices.Sort(lat)
-			b.ReportMetric(sum/float64(len(qs)), "recall")
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-		})
+				slices.Sort(lat)
+				b.ReportMetric(sum/float64(len(qs)), "recall")
+				b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+			})
+		}
 	}
+	bh.h.SetFloatSearch(false)
 }

@@ -10,6 +10,13 @@ import (
 // splits the scan across GOMAXPROCS goroutines.
 const DefaultParallelThreshold = 20000
 
+// DefaultQuantisedThreshold is the number of rows from which Exact.Search
+// first scores every row with the int8 kernel and rescores in float32
+// only the rows that the error bound cannot rule out. The result is
+// identical to the float32 scan; below the threshold the float32 scan is
+// as fast.
+const DefaultQuantisedThreshold = 4096
+
 // Exact is an exact (brute-force) cosine index. Its vectors live in one
 // contiguous row-major []float32 matrix; a search scores every row.
 // The zero value is not usable; create one with NewExact.
@@ -20,6 +27,12 @@ type Exact struct {
 	ids         []uint64       // row → ID
 	rows        map[uint64]int // ID → row
 	parallelMin int
+	// The int8 copy of every row for the quantised first pass (see
+	// kernel_i8.go): row r at q8[r*stride:(r+1)*stride].
+	stride   int
+	q8       []int8
+	qrow     []quantRow
+	quantMin int
 }
 
 var _ Index = (*Exact)(nil)
@@ -29,7 +42,25 @@ func NewExact(dim int) (*Exact, error) {
 	if dim <= 0 {
 		return nil, errors.New("vecindex: dimension must be positive")
 	}
-	return &Exact{dim: dim, rows: make(map[uint64]int), parallelMin: DefaultParallelThreshold}, nil
+	return &Exact{
+		dim:         dim,
+		rows:        make(map[uint64]int),
+		parallelMin: DefaultParallelThreshold,
+		stride:      i8Stride(dim),
+		quantMin:    DefaultQuantisedThreshold,
+	}, nil
+}
+
+// SetQuantisedThreshold sets the row count from which Search runs the
+// quantised first pass; n <= 0 restores DefaultQuantisedThreshold, and
+// math.MaxInt turns the pass off. Results are the same either way.
+func (e *Exact) SetQuantisedThreshold(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if n <= 0 {
+		n = DefaultQuantisedThreshold
+	}
+	e.quantMin = n
 }
 
 // SetParallelThreshold sets the row count above which a search is split
@@ -61,6 +92,16 @@ func (e *Exact) Grow(n int) {
 		copy(ids, e.ids)
 		e.ids = ids
 	}
+	if need := len(e.q8) + n*e.stride; need > cap(e.q8) {
+		q := make([]int8, len(e.q8), need)
+		copy(q, e.q8)
+		e.q8 = q
+	}
+	if need := len(e.qrow) + n; need > cap(e.qrow) {
+		q := make([]quantRow, len(e.qrow), need)
+		copy(q, e.qrow)
+		e.qrow = q
+	}
 }
 
 // Add stores the normalised vec under id, replacing any previous vector
@@ -78,6 +119,7 @@ func (e *Exact) Add(id uint64, vec []float32) error {
 			return err
 		}
 		copy(e.data[r*e.dim:(r+1)*e.dim], tmp)
+		e.qrow[r] = quantiseRow(e.q8[r*e.stride:(r+1)*e.stride], tmp)
 		return nil
 	}
 	n := len(e.data)
@@ -86,6 +128,9 @@ func (e *Exact) Add(id uint64, vec []float32) error {
 		e.data = e.data[:n]
 		return err
 	}
+	m := len(e.q8)
+	e.q8 = append(e.q8, make([]int8, e.stride)...)
+	e.qrow = append(e.qrow, quantiseRow(e.q8[m:], e.data[n:]))
 	e.rows[id] = len(e.ids)
 	e.ids = append(e.ids, id)
 	return nil
@@ -103,12 +148,16 @@ func (e *Exact) Delete(id uint64) bool {
 	last := len(e.ids) - 1
 	if r != last {
 		copy(e.data[r*e.dim:(r+1)*e.dim], e.data[last*e.dim:(last+1)*e.dim])
+		copy(e.q8[r*e.stride:(r+1)*e.stride], e.q8[last*e.stride:(last+1)*e.stride])
+		e.qrow[r] = e.qrow[last]
 		moved := e.ids[last]
 		e.ids[r] = moved
 		e.rows[moved] = r
 	}
 	e.ids = e.ids[:last]
 	e.data = e.data[:last*e.dim]
+	e.q8 = e.q8[:last*e.stride]
+	e.qrow = e.qrow[:last]
 	delete(e.rows, id)
 	return true
 }
@@ -160,6 +209,9 @@ func (e *Exact) Search(query []float32, k int, accept func(id uint64) bool) ([]H
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	n := len(e.ids)
+	if n >= e.quantMin {
+		return e.searchQuantised(q, k, accept), nil
+	}
 	workers := runtime.GOMAXPROCS(0)
 	if n <= e.parallelMin || workers < 2 {
 		t := newTopK(min(k, n))

@@ -135,8 +135,10 @@ func (h *HNSW) ReadFrom(r io.Reader) (int64, error) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	nh.cfg.FloatSearch = h.cfg.FloatSearch // a search setting, not persisted
 	h.dim, h.cfg, h.pcg, h.rng = nh.dim, nh.cfg, nh.pcg, nh.rng
 	h.vecs, h.ids, h.links, h.deleted, h.byID = nh.vecs, nh.ids, nh.links, nh.deleted, nh.byID
+	h.stride, h.q8, h.qrow = nh.stride, nh.q8, nh.qrow
 	h.entry, h.maxLevel = nh.entry, nh.maxLevel
 	return sr.n, nil
 }
@@ -244,6 +246,7 @@ func (h *HNSW) readNode(sr *snapReader, node, nodes uint32) error {
 	if ss != 0 && math.Abs(ss-1) > 1e-3 {
 		return corrupt("node %d: vector not normalised", node)
 	}
+	h.appendQuant(h.vecs[len(h.vecs)-h.dim:])
 	h.ids = append(h.ids, id)
 	h.deleted = append(h.deleted, del == 1)
 	if del == 0 {
