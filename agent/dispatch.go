@@ -73,6 +73,9 @@ func (r *run) runTools(ctx context.Context, step int, calls []llm.ToolCall, raw 
 }
 
 // batch runs the calls at idx concurrently through registry.ExecuteAll.
+// Call hooks on the context report each call as it starts (after its wait
+// for a concurrency slot) and as it ends, so a fast call's end event does
+// not wait for the slowest call of the turn.
 func (r *run) batch(ctx context.Context, cancel context.CancelCauseFunc, idx []int, calls []llm.ToolCall, recs []CallRecord) {
 	start := time.Now()
 	rc := make([]registry.Call, len(idx))
@@ -80,14 +83,39 @@ func (r *run) batch(ctx context.Context, cancel context.CancelCauseFunc, idx []i
 	for k, i := range idx {
 		rc[k] = registry.Call{ID: recs[i].Tool, Input: recs[i].Arguments}
 		evs[k] = r.toolEvent(&recs[i], start)
+	}
+	// Each k is touched by the one goroutine running call k, and read
+	// here only after ExecuteAll has returned.
+	started := make([]bool, len(idx))
+	ended := make([]bool, len(idx))
+	begin := func(k int, at time.Time) {
+		started[k] = true
+		evs[k].Start = at
 		if r.cfg.hooks.OnToolStart != nil {
 			r.cfg.hooks.OnToolStart(ctx, evs[k])
 		}
 	}
-	results := r.reg.ExecuteAll(ctx, rc)
-	off := r.offset(start)
+	hctx := registry.WithCallHooks(ctx, registry.Hooks{
+		OnStart: func(_ context.Context, e registry.Event) { begin(e.Index, e.Start) },
+		OnEnd: func(_ context.Context, e registry.Event, res tool.Result) {
+			k := e.Index
+			if !started[k] { // unknown tool, or no slot before the context ended
+				begin(k, e.Start)
+			}
+			ended[k] = true
+			i := idx[k]
+			r.finish(ctx, evs[k], calls[i], &recs[i], res, r.offset(evs[k].Start), r.offset(time.Now()))
+		},
+	})
+	results := r.reg.ExecuteAll(hctx, rc)
 	for k, i := range idx {
-		r.finish(ctx, evs[k], calls[i], &recs[i], results[k], off, off+results[k].Duration)
+		if !ended[k] {
+			if !started[k] {
+				begin(k, start)
+			}
+			off := r.offset(start)
+			r.finish(ctx, evs[k], calls[i], &recs[i], results[k], off, off+results[k].Duration)
+		}
 	}
 	for k, i := range idx {
 		if abortErr := fatal(i, results[k]); abortErr != nil {

@@ -78,9 +78,7 @@ func (r *Registry) run(ctx context.Context, index int, c Call) tool.Result {
 	if c.DryRun {
 		// Validation only: nothing runs, so no slot is needed.
 		ev.Start = time.Now()
-		if r.hooks.OnStart != nil {
-			r.hooks.OnStart(ctx, ev)
-		}
+		r.onStart(ctx, ev)
 		return r.finish(ctx, ev, start, t.Execute(tool.DryRun(ctx), c.Input))
 	}
 	release, err := r.acquire(ctx, e)
@@ -89,9 +87,7 @@ func (r *Registry) run(ctx context.Context, index int, c Call) tool.Result {
 	}
 	defer release()
 	ev.Start = time.Now()
-	if r.hooks.OnStart != nil {
-		r.hooks.OnStart(ctx, ev)
-	}
+	r.onStart(ctx, ev)
 	res := t.Execute(ctx, c.Input)
 	return r.finish(ctx, ev, start, res)
 }
@@ -102,9 +98,7 @@ func (r *Registry) finish(ctx context.Context, ev Event, start time.Time, res to
 	if ev.Start.IsZero() {
 		ev.Start = start
 	}
-	if r.hooks.OnEnd != nil {
-		r.hooks.OnEnd(ctx, ev, res)
-	}
+	r.onEnd(ctx, ev, res)
 	return res
 }
 

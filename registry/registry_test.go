@@ -324,6 +324,44 @@ func TestHooks(t *testing.T) {
 	assert.ElementsMatch(t, []string{"echo:success", "ghost:error"}, ends)
 }
 
+// TestCallHooks: hooks carried by a context see only the calls made with
+// that context, after the registry's own hooks, and nest.
+func TestCallHooks(t *testing.T) {
+	var mu sync.Mutex
+	var log []string
+	record := func(tag string) registry.Hooks {
+		return registry.Hooks{
+			OnStart: func(_ context.Context, e registry.Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				log = append(log, tag+" start "+e.ToolID)
+			},
+			OnEnd: func(_ context.Context, e registry.Event, res tool.Result) {
+				mu.Lock()
+				defer mu.Unlock()
+				log = append(log, tag+" end "+e.ToolID+":"+string(res.Status))
+			},
+		}
+	}
+	r := registry.New(registry.WithHooks(record("registry")))
+	require.NoError(t, r.Register(newTool(t, tool.Metadata{ID: "echo"}, echo)))
+	ctx := context.Background()
+	r.Execute(ctx, "echo", json.RawMessage(`{"n":1}`))
+	assert.Equal(t, []string{"registry start echo", "registry end echo:success"}, log)
+
+	log = nil
+	outer := registry.WithCallHooks(ctx, record("outer"))
+	inner := registry.WithCallHooks(outer, record("inner"))
+	assert.Equal(t, outer, registry.WithCallHooks(outer, registry.Hooks{}), "empty hooks add nothing")
+	r.Execute(inner, "echo", json.RawMessage(`{"n":1}`))
+	r.Execute(outer, "ghost", nil)
+	assert.Equal(t, []string{
+		"registry start echo", "outer start echo", "inner start echo",
+		"registry end echo:success", "outer end echo:success", "inner end echo:success",
+		"registry end ghost:error", "outer end ghost:error",
+	}, log)
+}
+
 type closer struct {
 	tool.Tool
 	n   *atomic.Int32
