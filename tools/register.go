@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kgas-dev/kgas/astra"
+	"github.com/kgas-dev/kgas/graphrag/extract"
 	"github.com/kgas-dev/kgas/graphrag/kg"
 	"github.com/kgas-dev/kgas/llm"
 	"github.com/kgas-dev/kgas/registry"
@@ -20,6 +21,12 @@ type Deps struct {
 	Embedder llm.Embedder
 	// Astra backs astra_fetch.
 	Astra *astra.Client
+	// Ontology backs ontology_extractor, with ChatModel when set (an LLM
+	// extractor, requires_auth) or offline rules when nil.
+	// ExtractOptions configure the extractor (chunking, cache, ...).
+	Ontology       *kg.Ontology
+	ChatModel      llm.ChatModel
+	ExtractOptions []extract.Option
 }
 
 // Register adds every built-in tool whose dependencies deps holds to reg
@@ -39,6 +46,15 @@ func Register(reg *registry.Registry, deps Deps) ([]string, error) {
 	}
 	if deps.Store != nil {
 		if err := add(VectorSearch(deps.Store, deps.Embedder)); err != nil {
+			return nil, err
+		}
+	}
+	if deps.Ontology != nil {
+		factory := RuleExtractorFactory(deps.ExtractOptions...)
+		if deps.ChatModel != nil {
+			factory = LLMExtractorFactory(deps.ChatModel, deps.ExtractOptions...)
+		}
+		if err := add(OntologyExtractor(deps.Ontology, factory, deps.ChatModel != nil)); err != nil {
 			return nil, err
 		}
 	}
