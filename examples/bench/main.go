@@ -100,7 +100,7 @@ type scenario struct {
 }
 
 func suites() []suite {
-	return []suite{{name: "client", scenarios: clientScenarios()}, {name: "embed", scenarios: embedScenarios()}, {name: "astra", scenarios: astraScenarios()}, {name: "store", scenarios: storeScenarios()}, {name: "extract", scenarios: extractScenarios()}}
+	return []suite{{name: "client", scenarios: clientScenarios()}, {name: "embed", scenarios: embedScenarios()}, {name: "astra", scenarios: astraScenarios()}, {name: "store", scenarios: storeScenarios()}, {name: "extract", scenarios: extractScenarios()}, {name: "graphrag", scenarios: graphragScenarios()}}
 }
 
 func main() {
