@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/kgas-dev/kgas/graphrag/extract"
 	"github.com/kgas-dev/kgas/graphrag/flow"
 	"github.com/kgas-dev/kgas/llm"
 )
@@ -53,8 +54,7 @@ type config struct {
 	maxTokens  int
 	answerTemp *float64
 	hooks      []flow.Hooks
-	// The ingest pipeline's settings (set by its options, WithExtractor
-	// and others, in the ingest files) join here.
+	extractor  extract.Extractor // Ingest's default (WithExtractor)
 }
 
 func defaultConfig() config {
@@ -168,6 +168,20 @@ func WithEmbeddingCache(opts ...llm.CacheOption) Option {
 func WithoutEmbeddingCache() Option {
 	return func(c *config) error {
 		c.noCache = true
+		return nil
+	}
+}
+
+// WithExtractor sets the extractor Ingest uses when IngestOptions gives
+// none: extract.NewRuleExtractor offline, extract.NewLLMExtractor with a
+// model. Default: none (Ingest then needs IngestOptions.Extractor). nil is
+// invalid.
+func WithExtractor(x extract.Extractor) Option {
+	return func(c *config) error {
+		if x == nil {
+			return invalid("WithExtractor", "the extractor is nil")
+		}
+		c.extractor = x
 		return nil
 	}
 }

@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -15,150 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kgas-dev/kgas/graphrag"
-	"github.com/kgas-dev/kgas/graphrag/extract"
-	"github.com/kgas-dev/kgas/graphrag/kg"
 	"github.com/kgas-dev/kgas/llm"
-	"github.com/kgas-dev/kgas/llm/lexical"
 )
 
 // corpusDir is the demo corpus of examples/graphrag.
 const corpusDir = "../examples/graphrag/corpus"
-
-// corpusGraph is the demo corpus turned into a graph by simple rules, as a
-// stand-in for the ingest pipeline: one chunk per document, entities found
-// by the ontology's gazetteer and patterns, a relation wherever a sentence
-// names two entities of the relation's source and target types with one of
-// its cue words between them.
-type corpusGraph struct {
-	chunks []kg.Chunk
-	nodes  []kg.Node
-	edges  []kg.Edge
-}
-
-type mention struct {
-	start, end int
-	typ, name  string
-}
-
-func buildCorpus(t testing.TB) corpusGraph {
-	t.Helper()
-	ont, err := kg.LoadOntology(filepath.Join(corpusDir, "ontology.yaml"))
-	require.NoError(t, err)
-	files, err := filepath.Glob(filepath.Join(corpusDir, "docs", "*.md"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	sort.Strings(files)
-	emb := lexical.New()
-
-	var g corpusGraph
-	nodes := map[string]*kg.Node{}
-	var nodeOrder []string
-	edges := map[string]*kg.Edge{}
-	var edgeOrder []string
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		text := string(b)
-		doc := strings.TrimSuffix(filepath.Base(f), ".md")
-		chunkID := doc + "#0"
-		g.chunks = append(g.chunks, kg.Chunk{ID: chunkID, DocumentID: doc, Text: text, Start: 0, End: len(text)})
-		for _, sp := range extract.Sentences(text) {
-			sent := text[sp.Start:sp.End]
-			ms := findMentions(ont, sent)
-			for _, m := range ms {
-				id := m.typ + ":" + m.name
-				n, ok := nodes[id]
-				if !ok {
-					n = &kg.Node{ID: id, Type: m.typ, Name: m.name}
-					nodes[id] = n
-					nodeOrder = append(nodeOrder, id)
-				}
-				if !slices.Contains(n.ChunkIDs, chunkID) {
-					n.ChunkIDs = append(n.ChunkIDs, chunkID)
-				}
-			}
-			lower := strings.ToLower(sent)
-			for _, rt := range ont.RelationTypes {
-				for i, a := range ms {
-					for _, b := range ms[i+1:] {
-						// The cue must stand between the two names.
-						between := lower[a.end:b.start]
-						if !slices.ContainsFunc(rt.Examples, func(cue string) bool { return strings.Contains(between, strings.ToLower(cue)) }) {
-							continue
-						}
-						from, to := a, b
-						if !(slices.Contains(rt.Source, a.typ) && slices.Contains(rt.Target, b.typ)) {
-							if !(slices.Contains(rt.Source, b.typ) && slices.Contains(rt.Target, a.typ)) {
-								continue
-							}
-							from, to = b, a
-						}
-						fid, tid := from.typ+":"+from.name, to.typ+":"+to.name
-						if fid == tid {
-							continue
-						}
-						id := kg.EdgeID(fid, rt.Name, tid)
-						e, ok := edges[id]
-						if !ok {
-							e = &kg.Edge{ID: id, From: fid, To: tid, Type: rt.Name}
-							edges[id] = e
-							edgeOrder = append(edgeOrder, id)
-						}
-						if !slices.Contains(e.ChunkIDs, chunkID) {
-							e.ChunkIDs = append(e.ChunkIDs, chunkID)
-						}
-					}
-				}
-			}
-		}
-	}
-	for _, id := range nodeOrder {
-		n := nodes[id]
-		n.Embedding = emb.Vector(graphrag.NodeText(*n))
-		g.nodes = append(g.nodes, *n)
-	}
-	for _, id := range edgeOrder {
-		g.edges = append(g.edges, *edges[id])
-	}
-	return g
-}
-
-// findMentions returns the entity names in sent, longest first where they
-// overlap, in text order.
-func findMentions(ont *kg.Ontology, sent string) []mention {
-	var all []mention
-	for _, et := range ont.EntityTypes {
-		for _, ex := range et.Examples {
-			re := regexp.MustCompile(`\b` + regexp.QuoteMeta(ex) + `\b`)
-			for _, loc := range re.FindAllStringIndex(sent, -1) {
-				all = append(all, mention{loc[0], loc[1], et.Name, ex})
-			}
-		}
-		for _, re := range ont.Patterns(et.Name) {
-			for _, loc := range re.FindAllStringIndex(sent, -1) {
-				all = append(all, mention{loc[0], loc[1], et.Name, sent[loc[0]:loc[1]]})
-			}
-		}
-	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].end-all[i].start > all[j].end-all[j].start })
-	var kept []mention
-	for _, m := range all {
-		if !slices.ContainsFunc(kept, func(k mention) bool { return m.start < k.end && k.start < m.end }) {
-			kept = append(kept, m)
-		}
-	}
-	sort.Slice(kept, func(i, j int) bool { return kept[i].start < kept[j].start })
-	return kept
-}
-
-// load writes g into st.
-func (g corpusGraph) load(t testing.TB, st kg.Store) {
-	t.Helper()
-	ctx := context.Background()
-	require.NoError(t, st.UpsertChunks(ctx, g.chunks))
-	require.NoError(t, st.UpsertNodes(ctx, g.nodes))
-	require.NoError(t, st.UpsertEdges(ctx, g.edges))
-}
 
 type expectation struct {
 	Question       string   `json:"question"`
@@ -178,15 +36,18 @@ func loadExpected(t testing.TB) []expectation {
 }
 
 // TestCorpusQuestions answers the demo corpus's sample questions offline
-// on the embedded store: every answer holds the expected text, and its
-// first sources are exactly the expected documents, for one- and two-hop
-// questions. With a chat model, the context it is given holds the
+// on the embedded store, after ingesting it with the rule extractor: every
+// answer holds the expected text, its first sources are exactly the
+// expected documents, for one- and two-hop questions, and it cites at most
+// three items. With a chat model, the context it is given holds the
 // expected documents' chunks.
 func TestCorpusQuestions(t *testing.T) {
-	g := buildCorpus(t)
+	docs, ont := corpusDocs(t)
 	st := openLocal(t)
-	g.load(t, st)
-	offline := engine(t, st)
+	offline := engine(t, st, graphrag.WithExtractor(ruleExtractor(t, ont)))
+	rep, err := offline.Ingest(t.Context(), docs, nil)
+	require.NoError(t, err)
+	require.NoError(t, rep.Err())
 	withModel := engine(t, st, graphrag.WithChatModel(echoModel{}, ""))
 
 	for _, exp := range loadExpected(t) {
