@@ -123,7 +123,7 @@ func TestIngestCorpusAnswers(t *testing.T) {
 			}
 
 			// One document changes: it is replaced, not duplicated.
-			changed := slices_clone(docs)
+			changed := cloneDocs(docs)
 			i := indexOf(changed, "well-44-1-2")
 			require.GreaterOrEqual(t, i, 0)
 			changed[i].Text = strings.ReplaceAll(changed[i].Text, "23 %", "27 %")
@@ -142,7 +142,9 @@ func TestIngestCorpusAnswers(t *testing.T) {
 	}
 }
 
-func slices_clone(d []graphrag.Document) []graphrag.Document { return append([]graphrag.Document(nil), d...) }
+func cloneDocs(d []graphrag.Document) []graphrag.Document {
+	return append([]graphrag.Document(nil), d...)
+}
 
 func indexOf(d []graphrag.Document, id string) int {
 	for i := range d {
@@ -163,7 +165,7 @@ func TestIngestFailuresIsolated(t *testing.T) {
 	x := ruleExtractor(t, ont)
 	x.fail = map[string]bool{docs[2].ID: true}
 	e := engine(t, st, graphrag.WithExtractor(x))
-	input := append(slices_clone(docs), graphrag.Document{ID: ""}, docs[0])
+	input := append(cloneDocs(docs), graphrag.Document{ID: ""}, docs[0])
 	seq := func(yield func(graphrag.Document, error) bool) {
 		for i, d := range input {
 			if i == 4 {
