@@ -8,7 +8,7 @@
 //   - ontology_extractor: entities and relations of a text, constrained by
 //     an ontology (graphrag/extract), through an LLM or offline rules.
 //   - graph_query: a GraphRAG question answered with citations and the
-//     step trace (graphrag.Engine).
+//     step trace (graphrag.Engine.Query).
 //
 // Register adds every tool whose dependencies are given in Deps to a
 // registry; the constructors (VectorSearch, AstraFetch, ...) build one tool

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kgas-dev/kgas/astra"
+	"github.com/kgas-dev/kgas/graphrag"
 	"github.com/kgas-dev/kgas/graphrag/extract"
 	"github.com/kgas-dev/kgas/graphrag/kg"
 	"github.com/kgas-dev/kgas/llm"
@@ -27,6 +28,8 @@ type Deps struct {
 	Ontology       *kg.Ontology
 	ChatModel      llm.ChatModel
 	ExtractOptions []extract.Option
+	// Engine backs graph_query.
+	Engine *graphrag.Engine
 }
 
 // Register adds every built-in tool whose dependencies deps holds to reg
@@ -55,6 +58,11 @@ func Register(reg *registry.Registry, deps Deps) ([]string, error) {
 			factory = LLMExtractorFactory(deps.ChatModel, deps.ExtractOptions...)
 		}
 		if err := add(OntologyExtractor(deps.Ontology, factory, deps.ChatModel != nil)); err != nil {
+			return nil, err
+		}
+	}
+	if deps.Engine != nil {
+		if err := add(GraphQuery(deps.Engine)); err != nil {
 			return nil, err
 		}
 	}
