@@ -50,7 +50,9 @@ import (
 //	wall_min_s, wall_max_s over the n queries; store_ms, embed_ms.
 func graphragScenarios() []scenario {
 	return []scenario{
-		{"query-seeds", "graphrag query (K 8, depth 2) with 200 ms store calls and 500 ms question embedding: concurrent steps vs one at a time", querySeedsScenario},
+		{"query-seeds", "graphrag query (K 8, depth 2) with 200 ms store calls and 500 ms question embedding: concurrent steps vs one at a time", queryScenario("query-seeds", 2)},
+		{ingestScenarioName, "graphrag ingest of 1,000 synthetic well reports into the embedded store, offline: pipelined (4 workers, batched writes) vs one document at a time", graphragIngestScenario},
+		{"query-depth1", "the same with depth 1 and a one-hop question (the seeds' query shape: embed, search, then properties/chunks beside neighbours)", queryScenario("query-depth1", 1)},
 	}
 }
 
@@ -244,7 +246,16 @@ type queryRun struct {
 	ok               bool
 }
 
-func querySeedsScenario(ctx context.Context, emit func(record)) error {
+// queryScenario runs the query suite's clients at a query depth: depth 2
+// asks which operator runs a well's field (two hops), depth 1 which field
+// a well is in.
+func queryScenario(name string, depth int) func(context.Context, func(record)) error {
+	return func(ctx context.Context, emit func(record)) error {
+		return runQueryScenario(ctx, emit, name, depth)
+	}
+}
+
+func runQueryScenario(ctx context.Context, emit func(record), name string, depth int) error {
 	lex := lexical.New()
 	nodes, edges, chunks := benchGraph(lex)
 	mem := kgtest.NewMemStore()
@@ -260,17 +271,20 @@ func querySeedsScenario(ctx context.Context, emit func(record)) error {
 	}
 	sc := graphragScale
 	for _, client := range []string{"kgas", "sequential"} {
-		runs, err := runQueries(ctx, mem, lex, sc, client == "sequential")
+		runs, err := runQueries(ctx, mem, lex, sc, client == "sequential", depth)
 		if err != nil {
 			return fmt.Errorf("%s: %w", client, err)
 		}
-		emit(queryRecordOf(client, sc, runs))
+		rec := queryRecordOf(client, sc, runs)
+		rec.Scenario = name
+		rec.Extra["depth"] = depth
+		emit(rec)
 	}
 	return nil
 }
 
 // runQueries answers sc.queries questions with a fresh engine.
-func runQueries(ctx context.Context, mem kg.Store, lex *lexical.Embedder, sc graphragSize, sequential bool) ([]queryRun, error) {
+func runQueries(ctx context.Context, mem kg.Store, lex *lexical.Embedder, sc graphragSize, sequential bool, depth int) ([]queryRun, error) {
 	var cur *callLog
 	logOf := func() *callLog { return cur }
 	opts := []graphrag.Option{
@@ -298,8 +312,15 @@ func runQueries(ctx context.Context, mem kg.Store, lex *lexical.Embedder, sc gra
 		w := (i * 7) % benchWells // spread over fields and operators
 		cur = newCallLog()        // queries run one after another
 		q := "Who operates the field that well " + wellName(w) + " is located in?"
+		want := benchOperatorNames[(w%benchFields)%benchOperators]
+		if depth == 1 {
+			q = "Which field is well " + wellName(w) + " located in?"
+			want = benchFieldNames[w%benchFields]
+		}
+		opts := eng.QueryDefaults()
+		opts.Depth = depth
 		start := time.Now()
-		ans, err := eng.Query(ctx, q, nil)
+		ans, err := eng.Query(ctx, q, &opts)
 		wall := time.Since(start)
 		if err != nil {
 			return nil, err
@@ -309,7 +330,7 @@ func runQueries(ctx context.Context, mem kg.Store, lex *lexical.Embedder, sc gra
 		for _, d := range cur.byStep {
 			r.sum += d
 		}
-		r.ok = strings.Contains(ans.Text, benchOperatorNames[(w%benchFields)%benchOperators])
+		r.ok = strings.Contains(ans.Text, want)
 		runs = append(runs, r)
 	}
 	return runs, nil

@@ -21,7 +21,7 @@ func TestGraphragSuiteFields(t *testing.T) {
 	graphragScale = graphragSize{storeLat: 4 * time.Millisecond, embedLat: 10 * time.Millisecond, queries: 3}
 
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, "graphrag", "", true, false))
+	require.NoError(t, run(context.Background(), &out, "graphrag", "query-seeds", true, false))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 2, "kgas and sequential")
 	got := map[string]map[string]any{}
@@ -56,4 +56,53 @@ func TestGraphragSuiteFields(t *testing.T) {
 	// Run one at a time, the steps cannot take less than the sum of their
 	// latencies.
 	assert.GreaterOrEqual(t, got["sequential"]["wall_s"].(float64), 0.042)
+}
+
+// query-depth1: one hop, so one Neighbors, one Nodes and two Chunks calls;
+// the bound is embed 10 + search 4 + neighbors-1, nodes-1, chunks-1 at 4
+// (seed-chunks beside them) = 26 ms; one at a time 10 + 5×4 = 30 ms.
+func TestGraphragSuiteDepth1(t *testing.T) {
+	old := graphragScale
+	t.Cleanup(func() { graphragScale = old })
+	graphragScale = graphragSize{storeLat: 4 * time.Millisecond, embedLat: 10 * time.Millisecond, queries: 3}
+
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), &out, "graphrag", "query-depth1", true, false))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 2, "kgas and sequential")
+	for _, line := range lines {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m), line)
+		assert.Equal(t, "query-depth1", m["scenario"])
+		assert.Equal(t, 1.0, m["depth"])
+		assert.Equal(t, m["n"], m["ok"], "every answer names the right field: %s", line)
+		assert.Equal(t, map[string]any{"Embed": 1.0, "VectorSearch": 1.0, "Neighbors": 1.0, "Nodes": 1.0, "Chunks": 2.0}, m["calls"], line)
+		assert.InDelta(t, 0.026, m["bound_s"], 1e-9, line)
+		assert.InDelta(t, 0.030, m["sum_steps_s"], 1e-9, line)
+	}
+}
+
+// The ingest scenario at 60 documents: fields and counts, not speed.
+func TestGraphragIngestFields(t *testing.T) {
+	old := ingestDocs
+	t.Cleanup(func() { ingestDocs = old })
+	ingestDocs = 60
+
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), &out, "graphrag", ingestScenarioName, true, false))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 2, "kgas and sequential")
+	for _, line := range lines {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m), line)
+		assert.Equal(t, ingestScenarioName, m["scenario"])
+		assert.Equal(t, 60.0, m["n"])
+		assert.Equal(t, 60.0, m["ok"], "every document added")
+		assert.Equal(t, 60.0, m["chunks"])
+		assert.Equal(t, 300.0, m["entities"], "five entities per report")
+		assert.Equal(t, 240.0, m["relations"], "four relations per report")
+		for _, k := range []string{"docs_per_s", "peak_mb", "extract_s", "embed_s", "store_s", "bound_s"} {
+			assert.Contains(t, m, k, line)
+		}
+	}
 }
