@@ -187,4 +187,3 @@ func chatModel(apiKey string, w io.Writer) (llm.ChatModel, func(), error) {
 	}
 	return c, func() { _ = c.Close(); closeSrv() }, nil
 }
-
