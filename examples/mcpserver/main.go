@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/kgas-dev/kgas/tools"
 	"io"
 	"log/slog"
 	"net"
@@ -70,7 +71,7 @@ func run(ctx context.Context, args []string, e env) error {
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 
-	reg, err := newRegistry(ctx)
+	reg, cleanup, err := newRegistry(ctx)
 	if err != nil {
 		return err
 	}
@@ -78,6 +79,7 @@ func run(ctx context.Context, args []string, e env) error {
 		if err := reg.Close(); err != nil {
 			logger.Error("closing the registry", "error", err)
 		}
+		cleanup()
 	}()
 
 	opts := []mcp.Option{
@@ -114,9 +116,12 @@ func run(ctx context.Context, args []string, e env) error {
 	return err
 }
 
-// newRegistry holds the tools this server exposes.
-func newRegistry(ctx context.Context) (*registry.Registry, error) {
+// newRegistry holds the tools this server exposes: the forecast demo tool
+// and the built-in tools over a small in-memory knowledge graph (cleanup
+// releases it, after the registry is closed).
+func newRegistry(ctx context.Context) (*registry.Registry, func(), error) {
 	reg := registry.New()
+	cleanup := func() {}
 	weather, err := tool.New(tool.Metadata{
 		ID: "forecast", Name: "Weather forecast", Description: "Daily high temperatures for a city (offline demo data)",
 		Category: "weather", Tags: []string{"offline", "demo"}, Version: "1.0.0",
@@ -125,17 +130,22 @@ func newRegistry(ctx context.Context) (*registry.Registry, error) {
 		err = reg.Register(weather)
 	}
 
-	// LEAD: register the built-in tools of package tools here once it
-	// exists (ontology extractor, Astra fetch, vector search, GraphRAG
-	// query), each with reg.Register, so that they are served too.
-
+	if err == nil {
+		var deps tools.Deps
+		deps, cleanup, err = knowledge(ctx)
+		if err == nil {
+			_, err = tools.Register(reg, deps)
+		}
+	}
 	if err == nil {
 		err = reg.InitializeAll(ctx, nil)
 	}
 	if err != nil {
-		return nil, errors.Join(err, reg.Close())
+		err = errors.Join(err, reg.Close())
+		cleanup()
+		return nil, nil, err
 	}
-	return reg, nil
+	return reg, cleanup, nil
 }
 
 // ForecastIn is the forecast tool's input; its JSON Schema comes from the

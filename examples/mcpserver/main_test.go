@@ -45,9 +45,16 @@ func exercise(t *testing.T, cs *mcpsdk.ClientSession) {
 	ctx := context.Background()
 	res, err := cs.ListTools(ctx, nil)
 	require.NoError(t, err)
-	require.Len(t, res.Tools, 1)
-	fc := res.Tools[0]
-	assert.Equal(t, "forecast", fc.Name)
+	var names []string
+	var fc *mcpsdk.Tool
+	for _, tl := range res.Tools {
+		names = append(names, tl.Name)
+		if tl.Name == "forecast" {
+			fc = tl
+		}
+	}
+	assert.ElementsMatch(t, []string{"forecast", "graph_query", "vector_search", "ontology_extractor"}, names)
+	require.NotNil(t, fc)
 	schema, err := json.Marshal(fc.InputSchema)
 	require.NoError(t, err)
 	assert.Contains(t, string(schema), `"enum":["metric","imperial"]`)
@@ -65,6 +72,12 @@ func exercise(t *testing.T, cs *mcpsdk.ClientSession) {
 	require.True(t, out.IsError)
 	require.Len(t, out.Content, 1)
 	assert.Contains(t, out.Content[0].(*mcpsdk.TextContent).Text, `"field":"days","rule":"maximum"`)
+
+	// A built-in tool: GraphRAG over the demo reports.
+	out, err = cs.CallTool(ctx, &mcpsdk.CallToolParams{Name: "graph_query", Arguments: map[string]any{"question": "Which rig drilled well 41/4-3 A?"}})
+	require.NoError(t, err)
+	require.False(t, out.IsError)
+	assert.Contains(t, out.Content[0].(*mcpsdk.TextContent).Text, "Iron Compass")
 }
 
 func TestStdioInProcess(t *testing.T) {
