@@ -18,13 +18,10 @@ import (
 	"math"
 	"os"
 
+	"github.com/kgas-dev/kgas/examples/internal/demokg"
+
 	"github.com/kgas-dev/kgas/agent"
-	"github.com/kgas-dev/kgas/graphrag"
-	"github.com/kgas-dev/kgas/graphrag/extract"
-	"github.com/kgas-dev/kgas/graphrag/kg"
-	"github.com/kgas-dev/kgas/graphrag/kg/kgtest"
 	"github.com/kgas-dev/kgas/llm"
-	"github.com/kgas-dev/kgas/llm/lexical"
 	"github.com/kgas-dev/kgas/llm/llmtest"
 	"github.com/kgas-dev/kgas/llm/openai"
 	"github.com/kgas-dev/kgas/registry"
@@ -33,32 +30,6 @@ import (
 )
 
 const question = "Which rig drilled well 41/4-3 A, and what total depth did it reach, in feet?"
-
-// The knowledge the agent can query: three short reports and their
-// ontology (written for this example).
-var reports = []graphrag.Document{
-	{ID: "well-41-4-3-a", Text: "Well 41/4-3 A was drilled by the Iron Compass rig in 2014. Well 41/4-3 A reached a total depth of 3870 m in the Brenna Formation."},
-	{ID: "rig-iron-compass", Text: "Iron Compass is a semi-submersible rig built in 2009. Iron Compass works for Nordvik Energi."},
-	{ID: "formation-brenna", Text: "The Brenna Formation is a Jurassic sandstone with an average porosity of 22 %."},
-}
-
-const ontologyYAML = `entity_types:
-  - name: Well
-    patterns: ['\b\d{2}/\d-\d(?: [A-Z]\b)?']
-  - name: Rig
-    examples: [Iron Compass]
-  - name: Formation
-    examples: [Brenna Formation]
-relation_types:
-  - name: DRILLED_BY
-    source: [Well]
-    target: [Rig]
-    examples: [drilled by]
-  - name: PENETRATES
-    source: [Well]
-    target: [Formation]
-    examples: [reached, in the]
-`
 
 // MetresIn is the custom tool's input.
 type MetresIn struct {
@@ -92,15 +63,16 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer, apiKey string) error {
-	engine, closeEngine, err := knowledge(ctx)
+	// The knowledge graph: three reports ingested offline (demokg).
+	deps, release, err := demokg.New(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeEngine()
+	defer release()
 
 	reg := registry.New()
 	defer reg.Close()
-	if _, err := tools.Register(reg, tools.Deps{Engine: engine}); err != nil {
+	if _, err := tools.Register(reg, tools.Deps{Engine: deps.Engine}); err != nil {
 		return err
 	}
 	feet, err := tool.New(tool.Metadata{ID: "metres_to_feet", Description: "Converts a length in metres to feet", Category: "units"}, metresToFeet)
@@ -135,33 +107,6 @@ func run(ctx context.Context, w io.Writer, apiKey string) error {
 	fmt.Fprintln(w, "answer:", res.Answer)
 	fmt.Fprintf(w, "steps: %d, model calls and tools in %v\n", res.Steps, res.Trace.Duration.Round(1000))
 	return nil
-}
-
-// knowledge ingests the reports into an in-memory graph store.
-func knowledge(ctx context.Context) (*graphrag.Engine, func(), error) {
-	ont, err := kg.ParseOntology([]byte(ontologyYAML))
-	if err != nil {
-		return nil, nil, err
-	}
-	rules, err := extract.NewRuleExtractor(ont)
-	if err != nil {
-		return nil, nil, err
-	}
-	st := kgtest.NewMemStore()
-	e, err := graphrag.New(st, lexical.New(), graphrag.WithExtractor(rules))
-	if err != nil {
-		return nil, nil, err
-	}
-	closeAll := func() { _ = e.Close(); _ = st.Close() }
-	rep, err := e.Ingest(ctx, reports, nil)
-	if err == nil {
-		err = rep.Err()
-	}
-	if err != nil {
-		closeAll()
-		return nil, nil, err
-	}
-	return e, closeAll, nil
 }
 
 // chatModel is OpenAI with a key, else the offline simulator.

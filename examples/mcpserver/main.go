@@ -17,7 +17,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/kgas-dev/kgas/tools"
 	"io"
 	"log/slog"
 	"net"
@@ -27,6 +26,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kgas-dev/kgas/examples/internal/demokg"
+	"github.com/kgas-dev/kgas/tools"
 
 	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -132,7 +134,11 @@ func newRegistry(ctx context.Context) (*registry.Registry, func(), error) {
 
 	if err == nil {
 		var deps tools.Deps
-		deps, cleanup, err = knowledge(ctx)
+		var release func()
+		deps, release, err = demokg.New(ctx)
+		if release != nil {
+			cleanup = release
+		}
 		if err == nil {
 			_, err = tools.Register(reg, deps)
 		}
