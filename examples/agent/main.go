@@ -18,9 +18,8 @@ import (
 	"math"
 	"os"
 
-	"github.com/kgas-dev/kgas/examples/internal/demokg"
-
 	"github.com/kgas-dev/kgas/agent"
+	"github.com/kgas-dev/kgas/examples/internal/demokg"
 	"github.com/kgas-dev/kgas/llm"
 	"github.com/kgas-dev/kgas/llm/llmtest"
 	"github.com/kgas-dev/kgas/llm/openai"

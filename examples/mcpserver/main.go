@@ -27,14 +27,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kgas-dev/kgas/examples/internal/demokg"
-	"github.com/kgas-dev/kgas/tools"
-
 	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/kgas-dev/kgas/agent/mcp"
+	"github.com/kgas-dev/kgas/examples/internal/demokg"
 	"github.com/kgas-dev/kgas/registry"
 	"github.com/kgas-dev/kgas/tool"
+	"github.com/kgas-dev/kgas/tools"
 )
 
 func main() {
