@@ -101,7 +101,7 @@ func sentenceEnd(text string, i int) (end int, ok bool) {
 		if abbreviations[strings.ToLower(w)] {
 			return j, false
 		}
-		if r, _ := utf8.DecodeRuneInString(w); utf8.RuneCountInString(w) == 1 && unicode.IsUpper(r) {
+		if r, _ := utf8.DecodeRuneInString(w); utf8.RuneCountInString(w) == 1 && unicode.IsUpper(r) && initial(text, i-len(w)) {
 			return j, false // an initial
 		}
 	}
@@ -111,6 +111,24 @@ func sentenceEnd(text string, i int) (end int, ok bool) {
 		}
 	}
 	return k, true
+}
+
+// initial reports whether the single capital letter at p reads as an
+// initial ("J. Smith", "John F. Kennedy") rather than a unit or a name's
+// last part ("148 °C.", "well 41/4-3 A."): it must stand alone (start of
+// text, or after whitespace or an opening bracket), and the word before
+// it must hold no digit.
+func initial(text string, p int) bool {
+	if p == 0 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(text[:p])
+	if !unicode.IsSpace(r) && !strings.ContainsRune("([{\"'“‘", r) {
+		return false
+	}
+	q := strings.TrimRightFunc(text[:p], unicode.IsSpace)
+	k := strings.LastIndexFunc(q, unicode.IsSpace)
+	return !strings.ContainsFunc(q[k+1:], unicode.IsDigit)
 }
 
 // wordBefore returns the letters and inner periods right before i ("e.g"
