@@ -68,7 +68,10 @@ const (
 	// DocUpdated: an earlier version was replaced.
 	DocUpdated DocStatus = "updated"
 	// DocUnchanged: the stored version has the same content; nothing was
-	// written and no model was called.
+	// written. On stores that return documents (graphrag/local) the stored
+	// content hash tells, and the document is not even extracted; on the
+	// others the extraction's chunks are compared with the stored ones
+	// (an LLM extractor's reply cache makes that free of model calls).
 	DocUnchanged DocStatus = "unchanged"
 	// DocFailed: this version was not stored; Err says why. An earlier
 	// version stays, unless the store failed after it was deleted for the

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kgas-dev/kgas/astra"
@@ -147,9 +148,9 @@ func open(ctx context.Context, c config, ont *kg.Ontology, env func(string) stri
 		if env("OPENAI_API_KEY") == "" {
 			return nil, errors.New("-llm openai needs OPENAI_API_KEY")
 		}
-		opts := []openai.Option{openai.WithoutEnvironment(), openai.WithAPIKey(env("OPENAI_API_KEY"))}
-		if u := env("OPENAI_BASE_URL"); u != "" {
-			opts = append(opts, openai.WithBaseURL(u))
+		opts, err := openaiOptions(env)
+		if err != nil {
+			return nil, err
 		}
 		model, err := openai.New(opts...)
 		if err != nil {
@@ -179,6 +180,33 @@ func open(ctx context.Context, c config, ont *kg.Ontology, env func(string) stri
 	a.closers = append(a.closers, e.Close)
 	a.engine = e
 	return a, nil
+}
+
+// openaiOptions configures the OpenAI client from env (the variables
+// openai.New reads from the process environment, read here through env
+// so that tests can give their own).
+func openaiOptions(env func(string) string) ([]openai.Option, error) {
+	opts := []openai.Option{openai.WithoutEnvironment(), openai.WithAPIKey(env("OPENAI_API_KEY"))}
+	if v := env("OPENAI_BASE_URL"); v != "" {
+		opts = append(opts, openai.WithBaseURL(v))
+	}
+	if v := env("OPENAI_ORG_ID"); v != "" {
+		opts = append(opts, openai.WithOrganization(v))
+	}
+	if v := env("OPENAI_CHAT_MODEL"); v != "" {
+		opts = append(opts, openai.WithChatModel(v))
+	}
+	if v := env("OPENAI_EMBEDDING_MODEL"); v != "" {
+		opts = append(opts, openai.WithEmbeddingModel(v))
+	}
+	if v := env("OPENAI_EMBEDDING_DIMENSIONS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("OPENAI_EMBEDDING_DIMENSIONS %q: want a positive integer", v)
+		}
+		opts = append(opts, openai.WithEmbeddingDimensions(n))
+	}
+	return opts, nil
 }
 
 // cacheDir is where the example keeps its store and caches.
