@@ -3,7 +3,6 @@ package kgtest
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -14,36 +13,10 @@ import (
 	"github.com/kgas-dev/kgas/graphrag/kg"
 )
 
-// traversalIssue names where the GraphRAG traversal strategies are built.
-const traversalIssue = "issue 8 (GraphRAG traversal strategies)"
-
 // animalEnv is a store loaded with the animals data set.
 type animalEnv struct {
-	st      kg.Store
-	byID    map[string]kg.Node
-	targets map[string][]string // edgeKey(target field, value) → ids whose field equals or contains value
-}
-
-func edgeKey(field string, v any) string {
-	b, _ := json.Marshal(v)
-	return field + "=" + string(b)
-}
-
-func specType(s, t string) string { return s + "->" + t }
-
-// scalars lists the scalar values (string, number, bool) of a metadata
-// field, one per array element; objects make no edges (README §4.1).
-func scalars(v any) []any {
-	var out []any
-	switch x := v.(type) {
-	case string, float64, bool, json.Number:
-		out = append(out, x)
-	case []any:
-		for _, el := range x {
-			out = append(out, scalars(el)...)
-		}
-	}
-	return out
+	st   kg.Store
+	byID map[string]kg.Node
 }
 
 func (s Suite) runAnimals(t *testing.T) {
@@ -60,7 +33,7 @@ func (s Suite) runAnimals(t *testing.T) {
 	cases := loadCases(t, dir)
 	t.Run("Embedding", func(t *testing.T) { checkEmbedding(t, dir, animals) })
 
-	env := &animalEnv{st: s.open(t, AnimalDim), byID: map[string]kg.Node{}, targets: map[string][]string{}}
+	env := &animalEnv{st: s.open(t, AnimalDim), byID: map[string]kg.Node{}}
 	nodes := make([]kg.Node, len(animals))
 	for i, a := range animals {
 		typ, _ := a.Metadata["type"].(string)
@@ -69,44 +42,7 @@ func (s Suite) runAnimals(t *testing.T) {
 	}
 	require.NoError(t, env.st.UpsertNodes(t.Context(), nodes))
 
-	// Edges from shared metadata values (README §4.1) for every spec the
-	// traversal cases use: A→B when B's target field equals or contains a
-	// scalar value of A's source field.
-	specs := map[[2]string]bool{}
-	for _, c := range cases {
-		if c.Operation == "traverse" {
-			var p struct {
-				Edges [][2]string `json:"edges"`
-			}
-			require.NoError(t, json.Unmarshal(c.Params, &p))
-			for _, sp := range p.Edges {
-				specs[sp] = true
-			}
-		}
-	}
-	var edges []kg.Edge
-	seen := map[string]bool{}
-	for sp := range specs {
-		for _, a := range nodes {
-			for _, x := range scalars(a.Properties[sp[0]]) {
-				f := &kg.Filter{Properties: map[string]any{sp[1]: x}}
-				key := edgeKey(sp[1], x)
-				var ids []string
-				for _, b := range nodes {
-					if f.Match(&b) {
-						ids = append(ids, b.ID)
-						id := kg.EdgeID(a.ID, specType(sp[0], sp[1]), b.ID)
-						if b.ID != a.ID && !seen[id] {
-							seen[id] = true
-							edges = append(edges, kg.Edge{ID: id, From: a.ID, To: b.ID, Type: specType(sp[0], sp[1])})
-						}
-					}
-				}
-				env.targets[key] = ids
-			}
-		}
-	}
-	require.NoError(t, env.st.UpsertEdges(t.Context(), edges))
+	env.link(t, nodes, cases)
 
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) { env.run(t, c) })
@@ -134,11 +70,7 @@ func (e *animalEnv) run(t *testing.T, c animalCase) {
 		require.NoError(t, json.Unmarshal(p.Edges, &edges))
 		got = e.adjacent(t, p.Query, edges, p.K, p.Filter)
 	case "traverse":
-		var reason string
-		got, reason = e.traverse(t, c, p)
-		if reason != "" {
-			t.Skipf("kgtest: %s: needs %s: %s", c.Name, traversalIssue, reason)
-		}
+		got = e.traverse(t, c, p)
 	default:
 		t.Fatalf("kgtest: unknown operation %q", c.Operation)
 	}
@@ -251,91 +183,4 @@ func dedupe(ids []string) []string {
 	out := slices.Clone(ids)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// traverse runs a traversal case when its result is fixed by store
-// operations alone, else returns why not.
-func (e *animalEnv) traverse(t *testing.T, c animalCase, p caseParams) ([]string, string) {
-	if c.Expected.Compare == "ordered" {
-		return nil, "the result order and metrics come from the strategy"
-	}
-	if len(p.MetadataFilter) > 0 {
-		return nil, "a metadata filter during traversal"
-	}
-	var specs [][2]string
-	require.NoError(t, json.Unmarshal(p.Edges, &specs))
-	sg := p.Strategy
-	var start []string
-	if sg.StartK > 0 {
-		start = e.search(t, p.Query, sg.StartK, nil)
-	}
-	for _, id := range e.get(t, p.InitialRootIDs, nil) {
-		if !slices.Contains(start, id) {
-			start = append(start, id)
-		}
-	}
-	if sg.Name == "eager" && len(p.InitialRootIDs) == 0 && len(start) >= sg.SelectK {
-		// Eager selects in discovery order, and the start set comes first.
-		return start[:sg.SelectK], ""
-	}
-	return e.closure(t, start, specs, p)
-}
-
-// closure is the breadth-first reachable set when it is exactly what the
-// strategy returns: every adjacent call returns all its candidates (their
-// union stays within adjacent_k), every reachable node fits in select_k,
-// and for MMR and Scored (which may discover a node at a depth greater
-// than its distance) the depth limit cannot matter.
-func (e *animalEnv) closure(t *testing.T, start []string, specs [][2]string, p caseParams) ([]string, string) {
-	sg := p.Strategy
-	maxDepth := -1
-	if sg.MaxDepth != nil {
-		maxDepth = *sg.MaxDepth
-	}
-	depth := map[string]int{}
-	for _, id := range start {
-		depth[id] = 0
-	}
-	order := slices.Clone(start)
-	candidates := map[string]bool{}
-	frontier := start
-	for d := 0; len(frontier) > 0 && (maxDepth < 0 || d < maxDepth); d++ {
-		var next []string
-		for _, sp := range specs {
-			for _, id := range frontier {
-				for _, x := range scalars(e.byID[id].Properties[sp[0]]) {
-					for _, c := range e.targets[edgeKey(sp[1], x)] {
-						candidates[c] = true
-					}
-				}
-			}
-			nb, err := e.st.Neighbors(t.Context(), frontier, kg.NeighborOptions{EdgeTypes: []string{specType(sp[0], sp[1])}})
-			require.NoError(t, err)
-			require.Len(t, nb, len(frontier))
-			for _, list := range nb {
-				for _, ed := range list {
-					if _, ok := depth[ed.To]; !ok {
-						depth[ed.To] = d + 1
-						order = append(order, ed.To)
-						next = append(next, ed.To)
-					}
-				}
-			}
-		}
-		frontier = next
-	}
-	if len(candidates) > sg.AdjacentK {
-		return nil, fmt.Sprintf("%d adjacent candidates exceed adjacent_k = %d, so similarity ranking decides", len(candidates), sg.AdjacentK)
-	}
-	if len(order) > sg.SelectK {
-		return nil, fmt.Sprintf("%d reachable nodes exceed select_k = %d, so the strategy decides", len(order), sg.SelectK)
-	}
-	if sg.Name != "eager" && maxDepth > 1 {
-		for _, d := range depth {
-			if d > 1 {
-				return nil, fmt.Sprintf("%s may reach nodes at other depths than breadth-first search", sg.Name)
-			}
-		}
-	}
-	return order, ""
 }

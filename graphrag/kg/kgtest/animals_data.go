@@ -64,8 +64,14 @@ type animalCase struct {
 		Compare string   `json:"compare"`
 		IDs     []string `json:"ids"`
 		Count   int      `json:"count"`
+		// Traversal metrics (README §6).
+		Depths     map[string]int     `json:"depths"`
+		MMRScores  map[string]float64 `json:"mmr_scores"`
+		Redundancy map[string]float64 `json:"redundancy"`
+		Scores     map[string]float64 `json:"scores"`
 	} `json:"expected"`
-	Requires []string `json:"requires"`
+	Requires          []string           `json:"requires"`
+	DerivedSimilarity map[string]float64 `json:"derived_similarity"`
 }
 
 // caseParams holds the parameters of every operation.
@@ -82,6 +88,12 @@ type caseParams struct {
 		StartK    int    `json:"start_k"`
 		AdjacentK int    `json:"adjacent_k"`
 		MaxDepth  *int   `json:"max_depth"`
+		// mmr
+		LambdaMult  *float64 `json:"lambda_mult"`
+		MinMMRScore *float64 `json:"min_mmr_score"`
+		// scored
+		Scorer            string `json:"scorer"`
+		PerIterationLimit *int   `json:"per_iteration_limit"`
 	} `json:"strategy"`
 	MetadataFilter map[string]any `json:"metadata_filter"`
 	InitialRootIDs []string       `json:"initial_root_ids"`

@@ -17,10 +17,12 @@
 // (cosine ranking, filters, k, dimensions), DeleteDocument, Stats, Close,
 // context cancellation, isolation of returned and stored values, and
 // concurrent readers beside a writer (run it with -race). It also runs the
-// store operations of the "animals" data set (datastax/graph-rag) found in
-// ../shared/data/animals next to the module root or under
-// $KGAS_SHARED_DATA, and skips them with a message when the folder is
-// absent.
+// "animals" data set's cases (datastax/graph-rag): its store operations,
+// and its traversal cases through graphrag/traverse (eager, MMR and
+// scored strategies over the store's Neighbors and VectorSearch). The data
+// is read from ../shared/data/animals next to the module root or from
+// $KGAS_SHARED_DATA; the cases are skipped with a message when the folder
+// is absent.
 //
 // Contract points the suite pins down where the kg.Store documentation
 // leaves room: invalid records fail with kg.ErrInvalid and name the record;
