@@ -118,15 +118,14 @@ type Hooks struct {
 	OnModelStart func(ctx context.Context, e ModelEvent)
 	// OnModelEnd is called when the model call has returned.
 	OnModelEnd func(ctx context.Context, e ModelEvent, r ModelResult)
-	// OnToolStart is called when a tool call is handed to the registry
-	// (or refused, for a tool the run does not offer). Calls of a concurrent
-	// batch are announced together, in the model's order, before the batch
-	// starts.
+	// OnToolStart is called when a tool call starts: for a call of a
+	// concurrent batch when it has its concurrency slot, from the
+	// goroutine running it (so calls of one batch are announced
+	// concurrently); for a call run one at a time, or refused for a tool
+	// the run does not offer, just before.
 	OnToolStart func(ctx context.Context, e ToolEvent)
 	// OnToolEnd is called with the call's result (its Duration, Status and
-	// Err). Calls of a concurrent batch are reported when the batch has
-	// returned, in the model's order; calls run one at a time as each
-	// returns.
+	// Err) as each call returns, from the goroutine that ran it.
 	OnToolEnd func(ctx context.Context, e ToolEvent, r tool.Result)
 	// OnStep is called when a step is complete: its model call returned
 	// and its tool calls, if any, finished.

@@ -12,8 +12,11 @@ type callHooksKey struct{}
 // WithCallHooks returns a context under which Execute and ExecuteAll also
 // call h, after the registry's own hooks, for the calls made with that
 // context. It lets one caller (an agent run, a request handler) observe its
-// own calls as they start and end, without a registry-wide hook. Nested
-// calls add to the hooks already in ctx.
+// own calls as they start and end, without a registry-wide hook. Calling
+// WithCallHooks on such a context adds to its hooks. The hooks see only
+// the calls made directly with the context: a tool gets a context without
+// them, so the calls it makes itself (on any registry) are not reported to
+// its caller's hooks.
 func WithCallHooks(ctx context.Context, h Hooks) context.Context {
 	if h.OnStart == nil && h.OnEnd == nil {
 		return ctx
@@ -48,4 +51,12 @@ func (r *Registry) onEnd(ctx context.Context, ev Event, res tool.Result) {
 			h.OnEnd(ctx, ev, res)
 		}
 	}
+}
+
+// withoutCallHooks returns ctx with no call hooks, for the tool's own use.
+func withoutCallHooks(ctx context.Context) context.Context {
+	if hs, _ := ctx.Value(callHooksKey{}).([]Hooks); len(hs) == 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, callHooksKey{}, []Hooks(nil))
 }

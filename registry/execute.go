@@ -79,7 +79,7 @@ func (r *Registry) run(ctx context.Context, index int, c Call) tool.Result {
 		// Validation only: nothing runs, so no slot is needed.
 		ev.Start = time.Now()
 		r.onStart(ctx, ev)
-		return r.finish(ctx, ev, start, t.Execute(tool.DryRun(ctx), c.Input))
+		return r.finish(ctx, ev, start, t.Execute(tool.DryRun(withoutCallHooks(ctx)), c.Input))
 	}
 	release, err := r.acquire(ctx, e)
 	if err != nil {
@@ -88,7 +88,7 @@ func (r *Registry) run(ctx context.Context, index int, c Call) tool.Result {
 	defer release()
 	ev.Start = time.Now()
 	r.onStart(ctx, ev)
-	res := t.Execute(ctx, c.Input)
+	res := t.Execute(withoutCallHooks(ctx), c.Input)
 	return r.finish(ctx, ev, start, res)
 }
 

@@ -355,6 +355,22 @@ func TestCallHooks(t *testing.T) {
 	assert.Equal(t, outer, registry.WithCallHooks(outer, registry.Hooks{}), "empty hooks add nothing")
 	r.Execute(inner, "echo", json.RawMessage(`{"n":1}`))
 	r.Execute(outer, "ghost", nil)
+	// A tool calling a registry with the context it got reports nothing to
+	// its caller's call hooks.
+	require.NoError(t, r.Register(newTool(t, tool.Metadata{ID: "nested"}, func(ctx context.Context, in echoIn) (int, error) {
+		r.Execute(ctx, "echo", json.RawMessage(`{"n":1}`))
+		return in.N, nil
+	})))
+	log = nil
+	r.Execute(outer, "nested", json.RawMessage(`{"n":2}`))
+	assert.Equal(t, []string{
+		"registry start nested", "outer start nested",
+		"registry start echo", "registry end echo:success",
+		"registry end nested:success", "outer end nested:success",
+	}, log)
+	log = nil
+	r.Execute(inner, "echo", json.RawMessage(`{"n":1}`))
+	r.Execute(outer, "ghost", nil)
 	assert.Equal(t, []string{
 		"registry start echo", "outer start echo", "inner start echo",
 		"registry end echo:success", "outer end echo:success", "inner end echo:success",
