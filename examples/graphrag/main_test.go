@@ -89,6 +89,20 @@ func TestMainJob(t *testing.T) {
 	assert.Contains(t, out.String(), "50 added")
 }
 
+// TestDefaultStorePath: without -db the store goes to the user cache
+// directory, created on the first run (a fresh machine has none).
+func TestDefaultStorePath(t *testing.T) {
+	cache := filepath.Join(t.TempDir(), "fresh-cache")
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("HOME", t.TempDir())
+	lines := runJSON(t, nil, "-q", "Which operator runs the Sandfell field?")
+	require.Len(t, lines, 1)
+	assert.Contains(t, lines[0].Answer, "Greywater Offshore")
+	matches, err := filepath.Glob(filepath.Join(cache, "kgas", "examples-graphrag", "*.db"))
+	require.NoError(t, err)
+	assert.Len(t, matches, 1, "the store is kept in the cache directory for the next run")
+}
+
 // TestOwnData: -data, -ontology, -questions.
 func TestOwnData(t *testing.T) {
 	dir := t.TempDir()

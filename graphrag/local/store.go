@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -76,8 +78,8 @@ type Store struct {
 
 var _ kg.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the store in the bbolt file at path and
-// rebuilds the vector index from its records.
+// Open opens (creating it, and its directory, if needed) the store in the
+// bbolt file at path and rebuilds the vector index from its records.
 func Open(path string, opts ...Option) (*Store, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -85,6 +87,11 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	if cfg.ontology != nil {
 		if err := cfg.ontology.Validate(); err != nil {
+			return nil, fmt.Errorf("local: open %s: %w", path, err)
+		}
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("local: open %s: %w", path, err)
 		}
 	}

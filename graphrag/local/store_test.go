@@ -3,6 +3,8 @@ package local
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -192,6 +194,17 @@ func TestVectorSearch(t *testing.T) {
 	st, err := s.Stats(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, kg.Stats{Nodes: 7, Embedded: 6, Dimension: 2}, st)
+}
+
+// TestOpenCreatesDirectory: a path in folders that do not exist yet is
+// created (a new user's first run, with the store in a cache directory).
+func TestOpenCreatesDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "b", "kgas.db")
+	s, err := Open(path)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	_, err = os.Stat(path)
+	require.NoError(t, err)
 }
 
 func TestReopenPersists(t *testing.T) {
