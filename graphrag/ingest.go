@@ -21,6 +21,8 @@ const (
 	// DefaultIngestBatch is the most records (chunks, nodes or edges) one
 	// store upsert carries.
 	DefaultIngestBatch = 2000
+	// MaxIngestWorkers bounds IngestOptions.Workers.
+	MaxIngestWorkers = 1024
 )
 
 // Document is one input of Ingest.
@@ -53,6 +55,7 @@ type IngestOptions struct {
 	Resolver *extract.Resolver
 	// Progress, when set, is called after each document is written,
 	// found unchanged or failed, from one goroutine, with running totals.
+	// A panic in it stops the ingest and is raised again by Ingest.
 	Progress func(Progress)
 	// Force re-ingests documents whose content is unchanged.
 	Force bool
@@ -152,6 +155,9 @@ func (e *Engine) Ingest(ctx context.Context, docs []Document, opts *IngestOption
 
 // IngestSeq stores the documents docs yields, streaming them through
 // bounded queues: at most about 3·Workers documents are held at once.
+// docs is consumed on a goroutine of its own: it must not panic, and an
+// iterator blocked (in I/O, say) delays the return after cancellation
+// until it yields or ends.
 // A document whose content (SHA-256 of its text) is what the store already
 // holds is skipped unless Force; a changed one replaces the stored version
 // (DeleteDocument, then upserts), so re-ingesting never duplicates. A
@@ -207,24 +213,34 @@ func (e *Engine) IngestSeq(ctx context.Context, docs iter.Seq2[Document, error],
 					seen[d.ID] = j.index
 				}
 			}
+			// The writer drains done until it is closed, so these sends
+			// cannot block for good; every document seen gets its report.
 			if j.err != nil {
-				// Failed before any work: straight to the writer.
-				select {
-				case done <- ingestItem{report: failed(j, j.err)}:
-				case <-ctx.Done():
-					return
-				}
+				done <- ingestItem{report: failed(j, j.err)} // failed before any work
 				continue
 			}
 			select {
 			case jobs <- j:
 			case <-ctx.Done():
+				done <- ingestItem{report: failed(j, ctx.Err())}
 				return
 			}
 		}
 	}()
 	w := &ingestWriter{e: e, o: o, rep: rep}
-	w.run(ctx, done)
+	func() {
+		// A panic in the Progress callback: stop the source and the
+		// workers, let them finish, then panic on the caller's goroutine.
+		defer func() {
+			if p := recover(); p != nil {
+				cancel()
+				for range done {
+				}
+				panic(p)
+			}
+		}()
+		w.run(ctx, done)
+	}()
 	rep.Wall = time.Since(start)
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("graphrag: ingest: %w", err)
@@ -273,6 +289,8 @@ func (e *Engine) ingestOptions(opts *IngestOptions) (IngestOptions, error) {
 		return o, invalid("opts.Extractor", "no extractor: set it here or with WithExtractor")
 	case o.Workers < 0:
 		return o, invalid("opts.Workers", "%d is negative", o.Workers)
+	case o.Workers > MaxIngestWorkers:
+		return o, invalid("opts.Workers", "%d is more than %d", o.Workers, MaxIngestWorkers)
 	case o.BatchSize < 0:
 		return o, invalid("opts.BatchSize", "%d is negative", o.BatchSize)
 	}

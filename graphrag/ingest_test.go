@@ -220,6 +220,42 @@ func TestIngestStoreFailure(t *testing.T) {
 	assert.Equal(t, 5, rep.Totals.Added+rep.Totals.Updated, "%+v", rep.Totals)
 }
 
+// TestIngestProgressPanic: a panicking Progress callback stops the ingest
+// and reaches the caller; no goroutine is left behind (goleak).
+func TestIngestProgressPanic(t *testing.T) {
+	docs, ont := corpusDocs(t)
+	e := engine(t, openLocal(t), graphrag.WithExtractor(ruleExtractor(t, ont)))
+	assert.PanicsWithValue(t, "boom", func() {
+		_, _ = e.Ingest(t.Context(), docs, &graphrag.IngestOptions{Workers: 2, Progress: func(graphrag.Progress) { panic("boom") }})
+	})
+}
+
+// failingDocs fails every document upsert; it hides the store's
+// Documents method, like a store that cannot return documents.
+type failingDocs struct{ kg.Store }
+
+func (failingDocs) UpsertDocuments(context.Context, []kg.Document) error {
+	return errors.New("documents collection unavailable")
+}
+
+// TestIngestStoreFailureWithoutDocuments: on a store that cannot return
+// documents, the chunks are written last, so a document whose record
+// failed is not taken for unchanged by the next run.
+func TestIngestStoreFailureWithoutDocuments(t *testing.T) {
+	docs, ont := corpusDocs(t)
+	st := kgtest.NewMemStore()
+	t.Cleanup(func() { _ = st.Close() })
+	e := engine(t, failingDocs{st}, graphrag.WithExtractor(ruleExtractor(t, ont)))
+	rep, err := e.Ingest(t.Context(), docs[:3], nil)
+	require.NoError(t, err)
+	assert.Equal(t, 3, rep.Totals.Failed)
+	e2 := engine(t, st, graphrag.WithExtractor(ruleExtractor(t, ont)))
+	rep, err = e2.Ingest(t.Context(), docs[:3], nil)
+	require.NoError(t, err)
+	assert.Zero(t, rep.Totals.Unchanged, "%+v", rep.Totals)
+	assert.Equal(t, 3, rep.Totals.Added+rep.Totals.Updated)
+}
+
 func TestIngestOptionsInvalid(t *testing.T) {
 	docs, ont := corpusDocs(t)
 	st := openLocal(t)
@@ -234,6 +270,7 @@ func TestIngestOptionsInvalid(t *testing.T) {
 		{"no extractor", bare, nil, "opts.Extractor"},
 		{"negative workers", with, &graphrag.IngestOptions{Workers: -1}, "opts.Workers"},
 		{"negative batch", with, &graphrag.IngestOptions{BatchSize: -2}, "opts.BatchSize"},
+		{"too many workers", with, &graphrag.IngestOptions{Workers: graphrag.MaxIngestWorkers + 1}, "opts.Workers"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -262,10 +299,8 @@ func TestIngestCancel(t *testing.T) {
 		}
 	}})
 	require.ErrorIs(t, err, context.Canceled)
-	seen := map[int]bool{}
-	for _, d := range rep.Documents {
-		assert.False(t, seen[d.Index], "one report per document")
-		seen[d.Index] = true
+	for i, d := range rep.Documents {
+		assert.Equal(t, i, d.Index, "one report per document seen, none missing")
 	}
 	assert.GreaterOrEqual(t, len(rep.Documents), 3)
 	assert.Less(t, len(rep.Documents), len(docs)+1)

@@ -50,16 +50,6 @@ func (w *ingestWriter) run(ctx context.Context, in <-chan ingestItem) {
 			w.finish(item.report)
 			continue
 		}
-		if item.replace {
-			// The earlier version goes first: its chunks, and the nodes
-			// and edges only it supported. Records of other documents
-			// still pending are written after, so nodes they share are
-			// recreated with their own support.
-			if _, err := w.e.store.DeleteDocument(ctx, item.doc.ID); err != nil {
-				w.fail(item.report, fmt.Errorf("delete the stored version: %w", err))
-				continue
-			}
-		}
 		w.pending = append(w.pending, item)
 		w.records += len(item.chunks) + len(item.nodes) + len(item.edges) + 1
 		if w.records >= w.o.BatchSize {
@@ -68,15 +58,30 @@ func (w *ingestWriter) run(ctx context.Context, in <-chan ingestItem) {
 	}
 }
 
-// flush writes the pending documents: nodes, then edges, then chunks,
-// then the document records. The last two are what the unchanged check
-// reads (the content hash, or for stores that cannot return documents the
-// chunks), so a document half-written by a failed flush is never taken
+// flush writes the pending documents. The earlier versions of replaced
+// documents are deleted first (their chunks, and the nodes and edges only
+// they supported), right before the new records, so a failure or a
+// cancellation before a flush leaves them in place; nodes other pending
+// documents share are then recreated with their own support. Then come
+// nodes, edges, and the two kinds of records the unchanged check reads,
+// last: the chunks and the document records, the one the check uses last
+// of all (the content hash on stores that return documents, the chunks on
+// the others), so a document half-written by a failed flush is never taken
 // for unchanged. Nodes and edges that several pending documents share are
 // merged first.
 func (w *ingestWriter) flush(ctx context.Context) {
 	if len(w.pending) == 0 {
 		return
+	}
+	items := w.pending[:0:0]
+	for _, it := range w.pending {
+		if it.replace {
+			if _, err := w.e.store.DeleteDocument(ctx, it.doc.ID); err != nil {
+				w.fail(it.report, fmt.Errorf("delete the stored version: %w", err))
+				continue
+			}
+		}
+		items = append(items, it)
 	}
 	var (
 		chunks []kg.Chunk
@@ -86,7 +91,7 @@ func (w *ingestWriter) flush(ctx context.Context) {
 	)
 	nodeAt := make(map[string]int)
 	edgeAt := make(map[string]int)
-	for _, it := range w.pending {
+	for _, it := range items {
 		chunks = append(chunks, it.chunks...)
 		docs = append(docs, it.doc)
 		for _, n := range it.nodes {
@@ -106,17 +111,23 @@ func (w *ingestWriter) flush(ctx context.Context) {
 			edges = append(edges, ed)
 		}
 	}
+	writeChunks := func() error { return upsertAll(ctx, w.o.BatchSize, chunks, w.e.store.UpsertChunks) }
+	writeDocs := func() error { return upsertAll(ctx, w.o.BatchSize, docs, w.e.store.UpsertDocuments) }
+	last, beforeLast := writeDocs, writeChunks
+	if _, hashes := w.e.store.(documentReader); !hashes {
+		last, beforeLast = writeChunks, writeDocs
+	}
 	err := upsertAll(ctx, w.o.BatchSize, nodes, w.e.store.UpsertNodes)
 	if err == nil {
 		err = upsertAll(ctx, w.o.BatchSize, edges, w.e.store.UpsertEdges)
 	}
 	if err == nil {
-		err = upsertAll(ctx, w.o.BatchSize, chunks, w.e.store.UpsertChunks)
+		err = beforeLast()
 	}
 	if err == nil {
-		err = upsertAll(ctx, w.o.BatchSize, docs, w.e.store.UpsertDocuments)
+		err = last()
 	}
-	for _, it := range w.pending {
+	for _, it := range items {
 		if err != nil {
 			w.fail(it.report, fmt.Errorf("store: %w", err))
 		} else {
