@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -189,5 +190,33 @@ func TestBadInvocations(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
+	}
+}
+
+// fakeEmb names a model for astraPrefix.
+type fakeEmb struct {
+	model string
+	dim   int
+}
+
+func (f fakeEmb) Embed(context.Context, []string) ([][]float32, error) { return nil, nil }
+func (f fakeEmb) Dimension() int                                       { return f.dim }
+func (f fakeEmb) Model() string                                        { return f.model }
+
+func TestAstraPrefix(t *testing.T) {
+	valid := regexp.MustCompile(`^[A-Za-z0-9_]{0,36}$`)
+	seen := map[string]string{}
+	for _, e := range []fakeEmb{
+		{"kgas-lexical-v1-384", 384}, {"text-embedding-3-small", 1536},
+		{"sentence-transformers/all-MiniLM-L6-v2", 384}, {"model@v2+beta", 64},
+		{"foo", 256}, {"foo-256-bar", 256}, {"foo_256", 256},
+	} {
+		p := astraPrefix(e)
+		assert.Regexp(t, valid, p, e.model)
+		assert.LessOrEqual(t, len(p)+len("nodes_plain"), 48, "collection names fit the Data API's 48")
+		for other, q := range seen {
+			assert.False(t, strings.HasPrefix(p, q) || strings.HasPrefix(q, p), "%s and %s share a prefix", e.model, other)
+		}
+		seen[e.model] = p
 	}
 }

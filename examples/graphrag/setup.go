@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/kgas-dev/kgas/astra"
 	"github.com/kgas-dev/kgas/graphrag"
@@ -234,13 +237,7 @@ func openStore(ctx context.Context, c config, emb llm.Embedder, env func(string)
 		if err != nil {
 			return nil, "", err
 		}
-		// Data API collection names are letters, digits and underscores.
-		prefix := "kgx_" + strings.Map(func(r rune) rune {
-			if r == '-' {
-				return '_'
-			}
-			return r
-		}, storeSuffix(emb)) + "_"
+		prefix := astraPrefix(emb)
 		if c.reset {
 			if err := dropCollections(ctx, client, prefix); err != nil {
 				client.Close()
@@ -279,14 +276,40 @@ func storeSuffix(emb llm.Embedder) string {
 	return r.Replace(fmt.Sprintf("%s-%d", emb.Model(), emb.Dimension()))
 }
 
-// dropCollections removes the collections whose names start with prefix.
+// astraCollections are the collection suffixes astrastore uses.
+var astraCollections = []string{"nodes", "nodes_plain", "edges", "chunks", "documents"}
+
+// astraPrefix is the job's collection-name prefix for emb: "kgx_", the
+// embedder's model and dimension in letters, digits and underscores, and a
+// short hash of the exact name, at most 36 characters (astrastore's limit),
+// so that no two embedders share collections.
+func astraPrefix(emb llm.Embedder) string {
+	name := storeSuffix(emb)
+	clean := strings.Map(func(r rune) rune {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return r
+		}
+		return '_'
+	}, name)
+	sum := sha256.Sum256([]byte(name))
+	tag := hex.EncodeToString(sum[:3])
+	const limit = 36
+	head := "kgx_"
+	if room := limit - len(head) - len(tag) - 2; len(clean) > room {
+		clean = clean[:room]
+	}
+	return head + clean + "_" + tag + "_"
+}
+
+// dropCollections removes this job's collections (prefix plus one of
+// astrastore's suffixes), and nothing else.
 func dropCollections(ctx context.Context, c *astra.Client, prefix string) error {
 	names, err := c.ListCollections(ctx)
 	if err != nil {
 		return fmt.Errorf("-reset: %w", err)
 	}
 	for _, n := range names {
-		if strings.HasPrefix(n, prefix) {
+		if suffix, ok := strings.CutPrefix(n, prefix); ok && slices.Contains(astraCollections, suffix) {
 			if err := c.DropCollection(ctx, n); err != nil {
 				return fmt.Errorf("-reset: %w", err)
 			}
