@@ -82,7 +82,7 @@ func AstraFetch(client *astra.Client) (*tool.Func, error) {
 		if err != nil {
 			var ie *astra.InvalidInputError
 			if errors.As(err, &ie) {
-				return AstraFetchOutput{}, invalidInput("ids", err.Error())
+				return AstraFetchOutput{}, invalidInput(ie.Field, err.Error())
 			}
 			return AstraFetchOutput{}, transientIf(err)
 		}

@@ -17,7 +17,7 @@ const OntologyExtractorID = "ontology_extractor"
 
 // ExtractInput is ontology_extractor's input.
 type ExtractInput struct {
-	Text       string          `json:"text" jsonschema:"description=The text to extract entities and relations from,minLength=1"`
+	Text       string          `json:"text" jsonschema:"description=The text to extract entities and relations from (at most 200000 characters),minLength=1,maxLength=200000"`
 	DocumentID string          `json:"document_id,omitempty" jsonschema:"description=ID of the source document (chunk ids derive from it; default \"input\")"`
 	Ontology   json.RawMessage `json:"ontology,omitempty" jsonschema:"description=An ontology (entity_types and relation_types) to use instead of the configured one,type=object"`
 }

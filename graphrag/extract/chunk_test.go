@@ -129,6 +129,7 @@ func TestSentences(t *testing.T) {
 			[]string{"Porosity is 21.5 %, e.g. in the Hugin Fm. sandstone. ", "Next one."}},
 		{"initials", "J. R. Smith drilled it. Done.", []string{"J. R. Smith drilled it. ", "Done."}},
 		{"middle initial", "John F. Kennedy flew. Done.", []string{"John F. Kennedy flew. ", "Done."}},
+		{"initial after a year", "In 1963 J. F. Kennedy flew. Done.", []string{"In 1963 J. F. Kennedy flew. ", "Done."}},
 		{"unit letter", "The temperature was 148 °C. Core analysis followed.", []string{"The temperature was 148 °C. ", "Core analysis followed."}},
 		{"sidetrack letter", "It was drilled as 41/4-3 A. The original well was plugged.", []string{"It was drilled as 41/4-3 A. ", "The original well was plugged."}},
 		{"quotes", `He said "stop." Then left.`, []string{`He said "stop." `, "Then left."}},

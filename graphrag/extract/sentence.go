@@ -114,10 +114,10 @@ func sentenceEnd(text string, i int) (end int, ok bool) {
 }
 
 // initial reports whether the single capital letter at p reads as an
-// initial ("J. Smith", "John F. Kennedy") rather than a unit or a name's
-// last part ("148 °C.", "well 41/4-3 A."): it must stand alone (start of
-// text, or after whitespace or an opening bracket), and the word before
-// it must hold no digit.
+// initial ("J. Smith", "in 1963 J. F. Kennedy") rather than a unit or a
+// name's last part ("148 °C.", "well 41/4-3 A."): it must stand alone
+// (start of text, or after whitespace or an opening bracket), and the
+// word before it must not be a code of digits joined by '/' or '-'.
 func initial(text string, p int) bool {
 	if p == 0 {
 		return true
@@ -127,8 +127,8 @@ func initial(text string, p int) bool {
 		return false
 	}
 	q := strings.TrimRightFunc(text[:p], unicode.IsSpace)
-	k := strings.LastIndexFunc(q, unicode.IsSpace)
-	return !strings.ContainsFunc(q[k+1:], unicode.IsDigit)
+	w := q[strings.LastIndexFunc(q, unicode.IsSpace)+1:]
+	return !strings.ContainsFunc(w, unicode.IsDigit) || !strings.ContainsAny(w, "/-")
 }
 
 // wordBefore returns the letters and inner periods right before i ("e.g"

@@ -63,7 +63,7 @@ func quantiseRow(dst []int8, v []float32) quantRow {
 // stride: the whole dot product is at most stride·127·limit.
 func queryLimit(stride int) int {
 	l := math.MaxInt32 / (127 * max(1, stride))
-	return min(math.MaxInt16, l)
+	return max(1, min(math.MaxInt16, l))
 }
 
 // quantiseQuery writes the int16 form of the unit vector v into dst
