@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/kgas-dev/kgas/graphrag/kg"
 )
 
 // Kind is the kind of a retrieved item: a node, an edge or a chunk.
@@ -57,7 +59,7 @@ type Cosine struct{}
 func (Cosine) ReRank(ctx context.Context, q []float32, cands []Candidate) ([]Candidate, error) {
 	out := slices.Clone(cands)
 	for i := range out {
-		out[i].Score = cosine(q, out[i].Embedding)
+		out[i].Score = kg.Cosine(q, out[i].Embedding)
 	}
 	slices.SortStableFunc(out, byScore)
 	return out, ctx.Err()
@@ -152,29 +154,10 @@ func (m MMR) ReRank(ctx context.Context, q []float32, cands []Candidate) ([]Cand
 		todo = slices.Delete(todo, best, best+1)
 		maxSim = slices.Delete(maxSim, best, best+1)
 		for i := range todo {
-			maxSim[i] = max(maxSim[i], cosine(picked.Embedding, todo[i].Embedding))
+			maxSim[i] = max(maxSim[i], kg.Cosine(picked.Embedding, todo[i].Embedding))
 		}
 		picked.Score = bestV
 		out = append(out, picked)
 	}
 	return append(out, rest...), nil
-}
-
-// cosine returns the cosine similarity of a and b, 0 when either is
-// empty, zero or of a different length.
-func cosine(a, b []float32) float64 {
-	if len(a) == 0 || len(a) != len(b) {
-		return 0
-	}
-	var dot, na, nb float64
-	for i := range a {
-		x, y := float64(a[i]), float64(b[i])
-		dot += x * y
-		na += x * x
-		nb += y * y
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return dot / math.Sqrt(na*nb)
 }

@@ -3,7 +3,6 @@ package extract
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/kgas-dev/kgas/graphrag/kg"
@@ -254,7 +253,7 @@ func (r *Resolver) best(cands []*candidate, g Entity, vec []float32) (*candidate
 					}
 				}
 				if vec != nil && c.vec != nil {
-					if s := cosine(vec, c.vec); s >= r.embThreshold && s > score {
+					if s := kg.Cosine(vec, c.vec); s >= r.embThreshold && s > score {
 						best, method, score = c, "embedding", s
 					}
 				}
@@ -312,22 +311,6 @@ func (r *Resolver) embed(ctx context.Context, existing, groups []Entity) (vector
 		out.all[i] = res.Value
 	}
 	return out, nil
-}
-
-func cosine(a, b []float32) float64 {
-	if len(a) != len(b) || len(a) == 0 {
-		return 0
-	}
-	var dot, na, nb float64
-	for i := range a {
-		dot += float64(a[i]) * float64(b[i])
-		na += float64(a[i]) * float64(a[i])
-		nb += float64(b[i]) * float64(b[i])
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return dot / math.Sqrt(na*nb)
 }
 
 // cloneEntity copies e's slices and maps so merging never writes to the

@@ -29,7 +29,7 @@ func (f *Filter) Match(n *Node) bool {
 		return false
 	}
 	for k, want := range f.Properties {
-		got, ok := lookup(n.Properties, k)
+		got, ok := Lookup(n.Properties, k)
 		if !ok || !matches(got, want) {
 			return false
 		}
@@ -37,7 +37,9 @@ func (f *Filter) Match(n *Node) bool {
 	return true
 }
 
-func lookup(m map[string]any, path string) (any, bool) {
+// Lookup returns the property of m at key path, else at path read as a
+// dotted path into nested objects ("nested.a"), as Filter does.
+func Lookup(m map[string]any, path string) (any, bool) {
 	if v, ok := m[path]; ok {
 		return v, true
 	}
@@ -49,7 +51,7 @@ func lookup(m map[string]any, path string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	return lookup(sub, rest)
+	return Lookup(sub, rest)
 }
 
 // matches: equal, or an array holding an equal element.

@@ -7,7 +7,6 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/kgas-dev/kgas/graphrag/kg"
 )
@@ -101,7 +100,7 @@ func fieldValues(n *kg.Node, field string) []string {
 	if field == IDField {
 		return []string{"s" + n.ID}
 	}
-	v, ok := lookup(n.Properties, field)
+	v, ok := kg.Lookup(n.Properties, field)
 	if !ok {
 		return nil
 	}
@@ -118,23 +117,6 @@ func fieldValues(n *kg.Node, field string) []string {
 		return []string{c}
 	}
 	return nil
-}
-
-// lookup finds a property by key, else by a dotted path into nested
-// objects, as kg.Filter does.
-func lookup(m map[string]any, path string) (any, bool) {
-	if v, ok := m[path]; ok {
-		return v, true
-	}
-	head, rest, found := strings.Cut(path, ".")
-	if !found {
-		return nil, false
-	}
-	sub, ok := m[head].(map[string]any)
-	if !ok {
-		return nil, false
-	}
-	return lookup(sub, rest)
 }
 
 // canonical returns a string that is equal for two scalars exactly when

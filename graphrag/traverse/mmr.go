@@ -88,7 +88,7 @@ func (s *mmrSelector) Iterate(discovered []*Node, t *Tracker) {
 		}
 		c := &mmrCandidate{n: n}
 		for i, e := range s.selected {
-			if r := cosine(n.Embedding, e); i == 0 || r > c.redundancy {
+			if r := kg.Cosine(n.Embedding, e); i == 0 || r > c.redundancy {
 				c.redundancy = r
 			}
 		}
@@ -110,7 +110,7 @@ func (s *mmrSelector) Iterate(discovered []*Node, t *Tracker) {
 		t.Select(Result{Node: *pick.n, Score: pick.score, Redundancy: pick.redundancy})
 		s.selected = append(s.selected, pick.n.Embedding)
 		for _, c := range s.cands {
-			if r := cosine(c.n.Embedding, pick.n.Embedding); r > c.redundancy {
+			if r := kg.Cosine(c.n.Embedding, pick.n.Embedding); r > c.redundancy {
 				c.redundancy = r
 				s.rescore(c)
 			}

@@ -178,25 +178,6 @@ func validateCall(store kg.Store, query []float32, strategy Strategy) error {
 	return nil
 }
 
-// cosine returns the cosine of a and b in float64 (0 when either is zero
-// or their lengths differ).
-func cosine(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return 0
-	}
-	var dot, na, nb float64
-	for i := range a {
-		x, y := float64(a[i]), float64(b[i])
-		dot += x * y
-		na += x * x
-		nb += y * y
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return dot / (math.Sqrt(na) * math.Sqrt(nb))
-}
-
 // errStore wraps a store error with the operation that failed, keeping
 // context errors recognisable.
 func errStore(op string, err error) error {

@@ -37,7 +37,7 @@ func (w *walker) similarity(n *kg.Node) (float64, error) {
 			return 0, fmt.Errorf("%w: traverse: node %q: embedding has %d dimensions, the query %d",
 				kg.ErrDimension, n.ID, len(n.Embedding), len(w.query))
 		}
-		s = cosine(w.query, n.Embedding)
+		s = kg.Cosine(w.query, n.Embedding)
 	}
 	w.sims[n.ID] = s
 	return s, nil
