@@ -153,6 +153,12 @@ func (s *Store) write(ctx context.Context, c *astra.Collection, docs []astra.Doc
 
 // existing returns the stored documents among ids, by id.
 func (s *Store) existing(ctx context.Context, c *astra.Collection, ids []string) (map[string]astra.Document, error) {
+	return s.fetch(ctx, c, ids, astra.Projection{"*": 1})
+}
+
+// fetch returns the stored documents among ids, by id, with the fields
+// proj selects; a collection not created yet holds none.
+func (s *Store) fetch(ctx context.Context, c *astra.Collection, ids []string, proj astra.Projection) (map[string]astra.Document, error) {
 	out := map[string]astra.Document{}
 	if len(ids) == 0 {
 		return out, nil
@@ -161,7 +167,7 @@ func (s *Store) existing(ctx context.Context, c *astra.Collection, ids []string)
 	for i, id := range ids {
 		anyIDs[i] = id
 	}
-	res, err := c.FindByIDs(ctx, anyIDs, &astra.FindByIDsOptions{Projection: astra.Projection{"*": 1}, Concurrency: s.cfg.concurrency})
+	res, err := c.FindByIDs(ctx, anyIDs, &astra.FindByIDsOptions{Projection: proj, Concurrency: s.cfg.concurrency})
 	if err == nil {
 		err = res.Err()
 	}
@@ -236,28 +242,13 @@ func (s *Store) replaceAll(ctx context.Context, suffix string, docs []astra.Docu
 
 // existingIDs returns which ids are stored.
 func (s *Store) existingIDs(ctx context.Context, c *astra.Collection, ids []string) (map[string]bool, error) {
-	out := map[string]bool{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	anyIDs := make([]any, len(ids))
-	for i, id := range ids {
-		anyIDs[i] = id
-	}
-	res, err := c.FindByIDs(ctx, anyIDs, &astra.FindByIDsOptions{Projection: astra.Projection{"_id": 1}, Concurrency: s.cfg.concurrency})
-	if err == nil {
-		err = res.Err()
-	}
+	docs, err := s.fetch(ctx, c, ids, astra.Projection{"_id": 1})
 	if err != nil {
-		if unknownCollection(err) {
-			return out, nil
-		}
-		return nil, fmt.Errorf("astrastore: read %s: %w", c.Name(), err)
+		return nil, err
 	}
-	for _, r := range res {
-		if r.Document != nil {
-			out[r.ID.(string)] = true
-		}
+	out := make(map[string]bool, len(docs))
+	for id := range docs {
+		out[id] = true
 	}
 	return out, nil
 }
